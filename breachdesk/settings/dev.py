@@ -1,0 +1,11 @@
+"""Local development: SQLite file, ORM broker, outbox backend. No credentials needed."""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env_str
+
+DEBUG = True
+SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
+FIELD_ENCRYPTION_KEYS = [
+    env_str("FIELD_ENCRYPTION_KEY", "7nZlJqqcX5gwH28EuacztsRuHk3tDlRUrJqSvcCk30k=")
+]
+VAR_DIR.mkdir(parents=True, exist_ok=True)

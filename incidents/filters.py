@@ -1,0 +1,71 @@
+"""List filters for the incident register."""
+
+from datetime import UTC
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+
+from incidents.models import Incident
+from incidents.models.incident import IncidentSource
+from incidents.status import IncidentStatus
+
+
+class AwareDateTimeFormField(forms.DateTimeField):
+    default_error_messages = {
+        "invalid": "Enter an ISO 8601 timestamp with an offset, e.g. 2026-11-22T10:00:00Z.",
+        "naive": "Timestamp must include a UTC offset, e.g. 2026-11-22T10:00:00Z.",
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            parsed = parse_datetime(str(value).strip().replace(" ", "+"))
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if parsed.tzinfo is None:
+            raise forms.ValidationError(self.error_messages["naive"], code="naive")
+        return parsed.astimezone(UTC)
+
+
+class AwareDateTimeFilter(django_filters.Filter):
+    field_class = AwareDateTimeFormField
+
+
+class IncidentFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices)
+    source = django_filters.ChoiceFilter(choices=IncidentSource.choices)
+    country = django_filters.CharFilter(method="filter_country", label="Country or subdivision")
+    q = django_filters.CharFilter(method="filter_text", label="Text search")
+    archived = django_filters.BooleanFilter(
+        field_name="archived_at", lookup_expr="isnull", exclude=True
+    )
+    assignee = django_filters.CharFilter(field_name="assignee__username")
+    created_after = AwareDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = AwareDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    detected_after = AwareDateTimeFilter(field_name="detected_at", lookup_expr="gte")
+    detected_before = AwareDateTimeFilter(field_name="detected_at", lookup_expr="lt")
+    aware_after = AwareDateTimeFilter(field_name="aware_at", lookup_expr="gte")
+    aware_before = AwareDateTimeFilter(field_name="aware_at", lookup_expr="lt")
+
+    class Meta:
+        model = Incident
+        fields: list[str] = []
+
+    def filter_country(self, queryset, name, value):
+        code = value.strip().upper()
+        # "US" also finds incidents recorded with a subdivision such as US-CA.
+        query = Q(country_index__contains=f"|{code}|")
+        if "-" not in code:
+            query |= Q(country_index__contains=f"|{code}-")
+        return queryset.filter(query)
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(
+            Q(title__icontains=value) | Q(summary__icontains=value) | Q(reference__iexact=value)
+        )

@@ -1,0 +1,186 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from rest_framework.authtoken.models import Token
+
+from breachdesk.timeutils import now_utc
+from incidents.models import Incident, Organization
+from incidents.roles import roles_sync
+from incidents.services.assessments import assessment_compute
+from incidents.services.incidents import incident_create, incident_transition
+
+DEMO_USERS = (
+    # username, role group, password (demo only: refused outside DEBUG unless --force)
+    ("admin", "admin", "breachdesk-admin"),
+    ("dpo", "dpo", "breachdesk-dpo"),
+    ("analyst", "analyst", "breachdesk-analyst"),
+    ("viewer", "viewer", "breachdesk-viewer"),
+)
+
+
+class Command(BaseCommand):
+    help = "Load a demo organisation, users (admin, dpo, analyst, viewer) and realistic incidents."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Allow outside DEBUG.")
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates well-known passwords; use it in dev only "
+                "(or pass --force on a throw-away instance)."
+            )
+        roles_sync()
+        users = {}
+        user_model = get_user_model()
+        for username, group, password in DEMO_USERS:
+            user, _ = user_model.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@demo.breachdesk.local"}
+            )
+            user.set_password(password)
+            user.is_staff = True
+            user.is_superuser = group == "admin"
+            user.save()
+            user.groups.set([Group.objects.get(name=group)])
+            users[username] = user
+        Organization.objects.get_or_create(
+            defaults=dict(
+                legal_name="Nordlicht Gesundheit GmbH (demo)",
+                role="controller",
+                country="DE",
+                lead_authority="DE-BE",
+                dpo_name="Dr. Jana Weber",
+                dpo_email="dpo@demo.breachdesk.local",
+                dpo_phone="+4930123456",
+                sectors=["nis2_important"],
+                languages=["de", "en"],
+            )
+        )
+        if not Incident.objects.exists():
+            self._incidents(users)
+        token, _ = Token.objects.get_or_create(user=users["dpo"])
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        for username, group, password in DEMO_USERS:
+            self.stdout.write(f"  login {username:<8} password {password:<20} role {group}")
+        self.stdout.write(f"  API token (dpo): {token.key}")
+
+    def _incidents(self, users):
+        now = now_utc()
+        dpo, analyst = users["dpo"], users["analyst"]
+        ransomware = incident_create(
+            actor=analyst,
+            now=now - timedelta(hours=20),
+            data=dict(
+                title="Ransomware on the patient-records file server",
+                summary="Files on fs-02 encrypted; attacker note claims exfiltration.",
+                detected_at=now - timedelta(hours=22),
+                aware_at=now - timedelta(hours=20),
+                aware_basis="Forensics confirmed encryption of the patient-records share.",
+                countries=["DE", "US-CA"],
+                residents={"DE": 12000, "US-CA": 800},
+                subjects_count=12800,
+                records_count=40000,
+                breach_types=["availability", "confidentiality"],
+                cause="malicious_external",
+                data_categories=["identity", "contact", "health"],
+                subject_categories=["patients"],
+                identifiability="direct",
+                exposure="exfiltrated",
+                data_protection="none",
+                availability_impact="prolonged",
+                availability_hours=30,
+                backup_available=True,
+                integrity_impact="none",
+                sensitive_context=True,
+                mitigations=["access_revoked"],
+                contact_effort="individual_contact_possible",
+                assignee=analyst,
+                likely_consequences="Disclosure of health data; identity fraud.",
+                measures_taken="Server isolated, credentials rotated, restore from backup started.",
+            ),
+        )
+        incident_transition(incident_id=ransomware.pk, actor=analyst, to="assessing")
+        assessment_compute(incident_id=ransomware.pk, actor=analyst)
+        incident_transition(
+            incident_id=ransomware.pk,
+            actor=dpo,
+            to="notifiable",
+            comment="High risk: health data exfiltrated.",
+        )
+
+        email = incident_create(
+            actor=analyst,
+            now=now - timedelta(days=3),
+            data=dict(
+                title="Payroll spreadsheet e-mailed to the wrong colleague",
+                detected_at=now - timedelta(days=3),
+                aware_at=now - timedelta(days=3),
+                aware_basis="Recipient reported it the same morning.",
+                countries=["DE"],
+                subjects_count=40,
+                breach_types=["confidentiality"],
+                cause="accidental_internal",
+                data_categories=["identity", "financial", "employment"],
+                subject_categories=["employees"],
+                identifiability="direct",
+                exposure="known_trusted_recipient",
+                data_protection="none",
+                mitigations=["recipient_deleted_or_returned"],
+            ),
+        )
+        incident_transition(incident_id=email.pk, actor=analyst, to="assessing")
+        assessment_compute(incident_id=email.pk, actor=analyst)
+        incident_transition(
+            incident_id=email.pk,
+            actor=dpo,
+            to="not_notifiable",
+            comment="Trusted internal recipient confirmed deletion in writing.",
+        )
+
+        incident_create(
+            actor="integration:demo-alertmanager",
+            source="alert",
+            now=now - timedelta(minutes=40),
+            data=dict(
+                title="Unusual outbound transfer from the CRM database (alert)",
+                detected_at=now - timedelta(minutes=41),
+                countries=["DE", "AT"],
+                tags=["alert", "exfiltration"],
+            ),
+        )
+
+        laptop = incident_create(
+            actor=analyst,
+            now=now - timedelta(days=10),
+            data=dict(
+                title="Sales laptop stolen from a car (full-disk encrypted)",
+                detected_at=now - timedelta(days=10),
+                aware_at=now - timedelta(days=10),
+                aware_basis="Employee reported the theft.",
+                countries=["DE"],
+                subjects_count=900,
+                breach_types=["confidentiality"],
+                cause="malicious_external",
+                data_categories=["identity", "contact"],
+                subject_categories=["customers"],
+                identifiability="direct",
+                exposure="unknown_recipients",
+                data_protection="encrypted_key_safe",
+                backup_available=True,
+                mitigations=["device_remote_wiped"],
+            ),
+        )
+        incident_transition(incident_id=laptop.pk, actor=analyst, to="assessing")
+        assessment_compute(incident_id=laptop.pk, actor=analyst)
+
+        incident_create(
+            actor=analyst,
+            now=now - timedelta(days=1),
+            data=dict(
+                title="Phishing report: suspicious login page (not personal data)",
+                detected_at=now - timedelta(days=1),
+            ),
+        )

@@ -1,0 +1,227 @@
+from django.conf import settings
+from django.db import models
+
+from incidents.risk import vocab
+from incidents.status import IncidentStatus
+from incidents.validation import validate_incident
+
+
+def choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(value, value.replace("_", " ")) for value in values]
+
+
+class IncidentSource(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    API = "api", "API"
+    ALERT = "alert", "Monitoring alert"
+
+
+class ReferenceCounter(models.Model):
+    """Per-year counter behind human references such as BD-2026-0001 (row-locked)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class IncidentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+
+class Incident(models.Model):
+    """A (suspected) personal-data breach: one row of the Art. 33(5) register."""
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=24, choices=IncidentStatus.choices, default=IncidentStatus.TRIAGE
+    )
+    status_changed_at = models.DateTimeField()
+    triaged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a person first took it out of triage."
+    )
+    decision_reason = models.TextField(
+        blank=True, help_text="Why it was dismissed or judged not notifiable (register)."
+    )
+    source = models.CharField(
+        max_length=10, choices=IncidentSource.choices, default=IncidentSource.MANUAL
+    )
+
+    detected_at = models.DateTimeField(null=True, blank=True)
+    occurred_from = models.DateTimeField(null=True, blank=True)
+    occurred_to = models.DateTimeField(null=True, blank=True)
+    aware_at = models.DateTimeField(
+        null=True, blank=True, help_text="Moment of awareness: starts the legal clocks."
+    )
+    aware_basis = models.TextField(blank=True, help_text="Why the organisation became aware then.")
+    proposed_aware_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Awareness time proposed by an integration; a DPO confirms.",
+    )
+    contained_at = models.DateTimeField(null=True, blank=True)
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reported_incidents",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_incidents",
+    )
+
+    countries = models.JSONField(default=list, blank=True)
+    country_index = models.CharField(max_length=1000, blank=True, editable=False, db_index=True)
+    residents = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Affected people per country/subdivision, e.g. {'US-CA': 800}",
+    )
+    subjects_count = models.PositiveBigIntegerField(null=True, blank=True)
+    subjects_min = models.PositiveBigIntegerField(null=True, blank=True)
+    subjects_max = models.PositiveBigIntegerField(null=True, blank=True)
+    records_count = models.PositiveBigIntegerField(null=True, blank=True)
+    records_min = models.PositiveBigIntegerField(null=True, blank=True)
+    records_max = models.PositiveBigIntegerField(null=True, blank=True)
+
+    likely_consequences = models.TextField(blank=True)
+    measures_taken = models.TextField(blank=True)
+    measures_proposed = models.TextField(blank=True)
+    tags = models.JSONField(default=list, blank=True)
+
+    # Risk-assessment facts (API contract of the risk engine). null / [] = unknown.
+    breach_types = models.JSONField(default=list, blank=True)
+    cause = models.CharField(max_length=32, choices=choices(vocab.CAUSES), blank=True)
+    data_categories = models.JSONField(default=list, blank=True)
+    credentials_protection = models.CharField(
+        max_length=24, choices=choices(vocab.CREDENTIALS_PROTECTION), blank=True
+    )
+    subject_categories = models.JSONField(default=list, blank=True)
+    identifiability = models.CharField(
+        max_length=16, choices=choices(vocab.IDENTIFIABILITY), blank=True
+    )
+    exposure = models.CharField(max_length=32, choices=choices(vocab.EXPOSURE), blank=True)
+    data_protection = models.CharField(
+        max_length=32, choices=choices(vocab.DATA_PROTECTION), blank=True
+    )
+    availability_impact = models.CharField(
+        max_length=24, choices=choices(vocab.AVAILABILITY_IMPACT), blank=True
+    )
+    availability_hours = models.FloatField(null=True, blank=True)
+    backup_available = models.BooleanField(null=True, blank=True)
+    integrity_impact = models.CharField(
+        max_length=32, choices=choices(vocab.INTEGRITY_IMPACT), blank=True
+    )
+    sensitive_context = models.BooleanField(null=True, blank=True)
+    mitigations = models.JSONField(default=list, blank=True)
+    contact_effort = models.CharField(
+        max_length=32, choices=choices(vocab.CONTACT_EFFORT), blank=True
+    )
+
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("triage_incident", "Can triage incidents (move to assessing, dismiss, comment)"),
+            ("decide_incident", "Can approve notifiability decisions, file and close"),
+            ("assess_incident", "Can run risk assessments"),
+            ("override_assessment", "Can override a risk assessment with a justification"),
+            ("manage_obligations", "Can meet or waive notification obligations"),
+            ("export_register", "Can export the breach register"),
+            ("archive_incident", "Can archive incidents"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=IncidentStatus.values), name="incident_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(occurred_from__isnull=True)
+                | models.Q(occurred_to__isnull=True)
+                | models.Q(occurred_to__gte=models.F("occurred_from")),
+                name="incident_occurrence_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(subjects_min__isnull=True)
+                | models.Q(subjects_max__isnull=True)
+                | models.Q(subjects_max__gte=models.F("subjects_min")),
+                name="incident_subjects_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(records_min__isnull=True)
+                | models.Q(records_max__isnull=True)
+                | models.Q(records_max__gte=models.F("records_min")),
+                name="incident_records_range_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def clean(self) -> None:
+        validate_incident(self)
+
+    @property
+    def subjects_upper_bound(self) -> int | None:
+        """Thresholds are evaluated against the upper bound until the figure is settled."""
+        values = [
+            v for v in (self.subjects_max, self.subjects_count, self.subjects_min) if v is not None
+        ]
+        return max(values) if values else None
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created"
+    UPDATED = "updated"
+    TRANSITIONED = "transitioned"
+    COMMENTED = "commented"
+    ARCHIVED = "archived"
+    UNARCHIVED = "unarchived"
+    AWARENESS_SET = "awareness_set"
+    AWARENESS_CORRECTED = "awareness_corrected"
+    ASSESSED = "assessed"
+    ASSESSMENT_OVERRIDDEN = "assessment_overridden"
+    OBLIGATIONS_PLANNED = "obligations_planned"
+    OBLIGATION_MET = "obligation_met"
+    OBLIGATION_WAIVED = "obligation_waived"
+    OBLIGATION_MISSED = "obligation_missed"
+    REMINDER_SENT = "reminder_sent"
+    ALERT_ATTACHED = "alert_attached"
+    ALERT_DETACHED = "alert_detached"
+
+
+class IncidentEvent(models.Model):
+    """Append-only timeline entry: who did what to the incident and when."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=150, blank=True, help_text="e.g. system, integration:…"
+    )
+    occurred_at = models.DateTimeField()
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["incident", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.occurred_at:%Y-%m-%d %H:%M}"

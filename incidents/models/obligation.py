@@ -1,0 +1,101 @@
+from django.conf import settings
+from django.db import models
+
+from .incident import Incident
+
+
+class RuleVersion(models.Model):
+    """A pinned copy of one notification rule as shipped in incidents/rules/data."""
+
+    code = models.CharField(max_length=100)
+    version = models.PositiveIntegerField()
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="ruleversion_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+
+class ObligationStatus(models.TextChoices):
+    AWAITING_TRIGGER = "awaiting_trigger", "Awaiting trigger"
+    PENDING = "pending", "Pending"
+    MET = "met", "Met on time"
+    LATE = "late", "Met late"
+    NOT_REQUIRED = "not_required", "Not required"
+    WAIVED = "waived", "Waived"
+
+
+OPEN_OBLIGATION_STATUSES = (ObligationStatus.AWAITING_TRIGGER, ObligationStatus.PENDING)
+
+
+class ObligationQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_OBLIGATION_STATUSES)
+
+    def running(self):
+        return self.filter(status=ObligationStatus.PENDING, clock_started_at__isnull=False)
+
+
+class Obligation(models.Model):
+    """One legal duty to notify someone about one incident, with its exact clock."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="obligations")
+    rule = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="obligations")
+    rule_code = models.CharField(max_length=100)
+    regime = models.CharField(max_length=200)
+    jurisdiction = models.CharField(max_length=40)
+    audience = models.CharField(max_length=32)
+    recipient = models.CharField(max_length=300)
+    citation = models.CharField(max_length=300)
+    confidence = models.CharField(max_length=10)
+    status = models.CharField(max_length=20, choices=ObligationStatus.choices)
+    status_reason = models.TextField(blank=True)
+    deadline_kind = models.CharField(max_length=10, help_text="hard, soft or standard")
+    deadline_text = models.CharField(max_length=300, blank=True)
+    clock_started_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    soft_due_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    late = models.BooleanField(default=False)
+    late_by_seconds = models.BigIntegerField(null=True, blank=True)
+    delay_reason = models.TextField(blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    waive_justification = models.TextField(blank=True)
+    missed_recorded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    objects = ObligationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "rule_code"], name="obligation_unique_rule"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ObligationStatus.values),
+                name="obligation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="waived") | ~models.Q(waive_justification=""),
+                name="obligation_waiver_justified",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="late") | ~models.Q(delay_reason=""),
+                name="obligation_late_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident.reference} {self.rule_code} ({self.status})"

@@ -1,0 +1,45 @@
+from django.db import models
+
+from incidents.rules import vocab as rules_vocab
+
+
+class OrgRole(models.TextChoices):
+    CONTROLLER = "controller", "Controller"
+    PROCESSOR = "processor", "Processor"
+    BOTH = "both", "Controller and processor"
+
+
+class Organization(models.Model):
+    """The one organisation this installation serves; the legal logic reads it."""
+
+    legal_name = models.CharField(max_length=200)
+    role = models.CharField(max_length=20, choices=OrgRole.choices, default=OrgRole.CONTROLLER)
+    country = models.CharField(
+        max_length=2, help_text="ISO 3166-1 alpha-2 code of the main establishment."
+    )
+    lead_authority = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="Code of the lead supervisory authority (see the authorities list).",
+    )
+    dpo_name = models.CharField(max_length=200, blank=True)
+    dpo_email = models.EmailField(blank=True)
+    dpo_phone = models.CharField(max_length=32, blank=True, help_text="E.164, e.g. +4930123456")
+    sectors = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Entity types that decide whether NIS2, DORA, HIPAA… apply: "
+        + ", ".join(value for value, _ in rules_vocab.ENTITY_TYPES),
+    )
+    languages = models.JSONField(default=list, blank=True, help_text="e.g. ['en', 'de']")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=OrgRole.values), name="organization_role_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name

@@ -1,0 +1,67 @@
+"""Roles are groups with permissions, kept in sync after every migrate."""
+
+from django.contrib.auth.models import Group, Permission
+
+VIEWER = [
+    "incidents.view_incident",
+    "incidents.view_incidentevent",
+    "incidents.view_assessment",
+    "incidents.view_obligation",
+    "incidents.view_organization",
+    "incidents.view_ruleversion",
+    "intake.view_alert",
+    "intake.view_integration",
+]
+ANALYST = [
+    *VIEWER,
+    "incidents.add_incident",
+    "incidents.change_incident",
+    "incidents.triage_incident",
+    "incidents.assess_incident",
+]
+DPO = [
+    *ANALYST,
+    "incidents.decide_incident",
+    "incidents.override_assessment",
+    "incidents.manage_obligations",
+    "incidents.export_register",
+    "incidents.archive_incident",
+    "incidents.view_auditentry",
+    "incidents.change_organization",
+    "notifications.view_outboxmessage",
+    "notifications.view_oncallcontact",
+    "notifications.add_oncallcontact",
+    "notifications.change_oncallcontact",
+    "notifications.view_escalationladder",
+    "notifications.change_escalationladder",
+    "notifications.view_reminderattempt",
+]
+ADMIN_APPS = ("incidents", "intake", "notifications", "auth", "django_q", "authtoken", "axes")
+
+ROLES: dict[str, list[str] | None] = {
+    "viewer": VIEWER,
+    "analyst": ANALYST,
+    "dpo": DPO,
+    "admin": None,  # every permission of ADMIN_APPS
+    "integration": [],  # machine principals: alert intake only, no model permissions
+}
+
+
+def _permissions(names: list[str]) -> list[Permission]:
+    wanted = {tuple(name.split(".", 1)) for name in names}
+    return [
+        p
+        for p in Permission.objects.select_related("content_type")
+        if (p.content_type.app_label, p.codename) in wanted
+    ]
+
+
+def roles_sync(**kwargs) -> None:
+    """Create the role groups and set their permissions (idempotent)."""
+    for name, perms in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        if perms is None:
+            chosen = list(Permission.objects.filter(content_type__app_label__in=ADMIN_APPS))
+        else:
+            chosen = _permissions(perms)
+        group.permissions.set(chosen)

@@ -1,0 +1,1 @@
+"""Writes. Each top-level service owns its transaction; interfaces only call these."""

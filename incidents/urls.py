@@ -1,0 +1,43 @@
+from django.urls import path
+
+from incidents import apis
+
+urlpatterns = [
+    path("incidents/", apis.IncidentListCreateApi.as_view(), name="incident-list"),
+    path("incidents/<int:pk>/", apis.IncidentDetailApi.as_view(), name="incident-detail"),
+    path(
+        "incidents/<int:pk>/transitions/",
+        apis.IncidentTransitionApi.as_view(),
+        name="incident-transitions",
+    ),
+    path(
+        "incidents/<int:pk>/timeline/", apis.IncidentTimelineApi.as_view(), name="incident-timeline"
+    ),
+    path(
+        "incidents/<int:pk>/comments/", apis.IncidentCommentApi.as_view(), name="incident-comments"
+    ),
+    path("incidents/<int:pk>/archive/", apis.IncidentArchiveApi.as_view(), name="incident-archive"),
+    path(
+        "incidents/<int:pk>/assessments/",
+        apis.AssessmentListCreateApi.as_view(),
+        name="incident-assessments",
+    ),
+    path(
+        "incidents/<int:pk>/assessments/override/",
+        apis.AssessmentOverrideApi.as_view(),
+        name="incident-assessment-override",
+    ),
+    path(
+        "incidents/<int:pk>/obligations/",
+        apis.ObligationListApi.as_view(),
+        name="incident-obligations",
+    ),
+    path(
+        "obligations/upcoming/", apis.ObligationsUpcomingApi.as_view(), name="obligations-upcoming"
+    ),
+    path("obligations/<int:pk>/meet/", apis.ObligationMeetApi.as_view(), name="obligation-meet"),
+    path("obligations/<int:pk>/waive/", apis.ObligationWaiveApi.as_view(), name="obligation-waive"),
+    path("audit/", apis.AuditListApi.as_view(), name="audit-list"),
+    path("audit/export/", apis.AuditExportApi.as_view(), name="audit-export"),
+    path("register/export/", apis.RegisterExportApi.as_view(), name="register-export"),
+]

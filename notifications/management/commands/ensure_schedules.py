@@ -1,0 +1,16 @@
+"""Create or update the periodic django-q2 schedules (idempotent; run on every deploy)."""
+
+from django.core.management.base import BaseCommand
+
+from notifications.services import schedules_ensure
+
+
+class Command(BaseCommand):
+    help = "Create or update the django-q2 Schedule that runs the deadline reminder sweep."
+
+    def handle(self, *args, **options) -> None:
+        schedule = schedules_ensure()
+        self.stdout.write(
+            f"Schedule {schedule.name!r}: {schedule.func} every {schedule.minutes} minute(s), "
+            f"next run {schedule.next_run:%Y-%m-%d %H:%M:%S} UTC."
+        )

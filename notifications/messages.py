@@ -1,0 +1,71 @@
+"""Reminder texts, rendered from templates/notifications/*.txt (the only place texts live)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from incidents.models import Obligation
+from notifications.ladder import Step, describe_delta
+
+SMS_LIMIT = 1600
+
+
+@dataclass(frozen=True)
+class RenderedReminder:
+    subject: str
+    body: str
+    sms: str
+
+
+def incident_admin_url(incident_id: int) -> str:
+    base = settings.BREACHDESK_BASE_URL.rstrip("/")
+    return f"{base}/admin/incidents/incident/{incident_id}/change/"
+
+
+def utc_text(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def reminder_context(*, obligation: Obligation, steps: list[Step], now: datetime) -> dict:
+    incident = obligation.incident
+    target = obligation.due_at or obligation.soft_due_at
+    overdue = now > target
+    latest, earlier = steps[-1], steps[:-1]
+    return {
+        "reference": incident.reference,
+        "title": incident.title,
+        "regime": obligation.regime,
+        "audience": obligation.audience.replace("_", " "),
+        "recipient": obligation.recipient,
+        "citation": obligation.citation,
+        "rule_code": obligation.rule_code,
+        "is_soft": obligation.due_at is None,
+        "deadline_text": obligation.deadline_text,
+        "due_utc": utc_text(target),
+        "overdue": overdue,
+        "remaining": describe_delta(target - now),
+        "overdue_by": describe_delta(now - target),
+        "step": latest.label,
+        "catch_up": bool(earlier),
+        "missed": [step.label for step in earlier],
+        "missed_since": utc_text(earlier[0].at) if earlier else "",
+        "link": incident_admin_url(incident.pk),
+    }
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def reminder_render(
+    *, obligation: Obligation, steps: list[Step], now: datetime
+) -> RenderedReminder:
+    context = reminder_context(obligation=obligation, steps=steps, now=now)
+    subject = _one_line(render_to_string("notifications/reminder_subject.txt", context))
+    body = render_to_string("notifications/reminder_email.txt", context).strip() + "\n"
+    sms = render_to_string("notifications/reminder_sms.txt", context).strip()
+    if len(sms) > SMS_LIMIT:
+        sms = sms[: SMS_LIMIT - 1] + "…"
+    return RenderedReminder(subject=subject[:300], body=body, sms=sms)

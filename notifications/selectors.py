@@ -1,0 +1,193 @@
+"""Reads for reminders, the delivery log and the calendar feed."""
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from incidents.models import Incident, Obligation, Organization
+from incidents.models.obligation import ObligationStatus
+from incidents.status import OPEN_STATUSES
+from notifications.channels.base import ChannelKind
+from notifications.ical import CalendarEvent
+from notifications.ladder import LadderPolicy
+from notifications.messages import incident_admin_url
+from notifications.models import (
+    FALLBACK_AUDIENCE,
+    CalendarFeedToken,
+    EscalationLadder,
+    OnCallContact,
+    ReminderAttempt,
+)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    role: str  # assignee, dpo or on_call
+    name: str
+    channel: ChannelKind
+    address: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"role": self.role, "name": self.name, "channel": self.channel, "to": self.address}
+
+
+@dataclass(frozen=True)
+class Ladders:
+    by_audience: dict[str, EscalationLadder]
+
+    def policy_for(self, audience: str) -> LadderPolicy | None:
+        """The audience's own ladder; the fallback row only when it has none. Inactive = none."""
+        row = self.by_audience.get(audience) or self.by_audience.get(FALLBACK_AUDIENCE)
+        if row is None or not row.active:
+            return None
+        return LadderPolicy(
+            offsets_hours=tuple(float(h) for h in row.offsets_hours),
+            overdue_every_hours=row.overdue_every_hours,
+        )
+
+    @property
+    def widest_hours(self) -> float:
+        offsets = [
+            float(h) for row in self.by_audience.values() if row.active for h in row.offsets_hours
+        ]
+        return max(offsets, default=0.0)
+
+
+def ladders_current() -> Ladders:
+    return Ladders(by_audience={row.audience: row for row in EscalationLadder.objects.all()})
+
+
+def organization_current() -> Organization | None:
+    """The one organisation this installation serves."""
+    return Organization.objects.order_by("pk").first()
+
+
+def obligations_for_reminders(*, now: datetime, horizon_hours: float) -> QuerySet[Obligation]:
+    """Running duties of open incidents whose deadline (or guidance target) is near or past."""
+    target = Coalesce("due_at", "soft_due_at")
+    return (
+        Obligation.objects.running()
+        .filter(incident__status__in=OPEN_STATUSES)
+        .filter(Q(due_at__isnull=False) | Q(soft_due_at__isnull=False))
+        .annotate(target_at=target)
+        .filter(target_at__lte=now + timedelta(hours=horizon_hours))
+        .select_related("incident", "incident__assignee")
+        .order_by("target_at", "id")
+    )
+
+
+def obligations_missed_unrecorded(*, now: datetime) -> QuerySet[Obligation]:
+    """Pending duties past their hard deadline whose miss is not on the timeline yet."""
+    return Obligation.objects.filter(
+        status=ObligationStatus.PENDING, due_at__lt=now, missed_recorded_at__isnull=True
+    ).order_by("due_at", "id")
+
+
+def reminder_steps_done(obligation_ids: list[int]) -> dict[tuple[int, datetime], set[str]]:
+    """Step keys already claimed, per (obligation, deadline)."""
+    done: dict[tuple[int, datetime], set[str]] = defaultdict(set)
+    rows = ReminderAttempt.objects.filter(obligation_id__in=obligation_ids).values_list(
+        "obligation_id", "due_at", "step_key"
+    )
+    for obligation_id, due_at, key in rows:
+        done[(obligation_id, due_at)].add(key)
+    return done
+
+
+def reminder_attempts_stale(*, now: datetime) -> QuerySet[ReminderAttempt]:
+    """Claimed lead attempts whose lease ran out: a worker crashed or a retry is due."""
+    return ReminderAttempt.objects.leads().lease_expired(now).order_by("lease_until", "id")
+
+
+def reminder_recipients(incident: Incident) -> list[Recipient]:
+    """Assignee (email), the DPO (email and SMS) and active on-call contacts, without repeats."""
+    found: list[Recipient] = []
+    assignee = incident.assignee
+    if assignee is not None and assignee.is_active and assignee.email:
+        name = assignee.get_full_name() or assignee.get_username()
+        found.append(Recipient("assignee", name, "email", assignee.email))
+    org = organization_current()
+    if org is not None:
+        name = org.dpo_name or "DPO"
+        if org.dpo_email:
+            found.append(Recipient("dpo", name, "email", org.dpo_email))
+        if org.dpo_phone:
+            found.append(Recipient("dpo", name, "sms", org.dpo_phone))
+    for contact in OnCallContact.objects.active():
+        for channel in contact.channels:
+            address = contact.email if channel == "email" else contact.phone
+            if address:
+                found.append(Recipient("on_call", contact.name, channel, address))
+    unique: dict[tuple[str, str], Recipient] = {}
+    for recipient in found:
+        unique.setdefault((recipient.channel, recipient.address.strip().lower()), recipient)
+    return list(unique.values())
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def calendar_feed_user(raw_token: str):
+    """The active user owning this feed token, or None (unknown, rotated or deactivated)."""
+    if not raw_token or len(raw_token) > 200:
+        return None
+    row = (
+        CalendarFeedToken.objects.select_related("user")
+        .filter(token_hash=token_digest(raw_token))
+        .first()
+    )
+    if row is None or not row.user.is_active:
+        return None
+    return row.user
+
+
+def calendar_obligations(user) -> QuerySet[Obligation]:
+    """Open duties with a date, for a user allowed to view incidents; nothing otherwise."""
+    if user is None or not user.has_perm("incidents.view_incident"):
+        return Obligation.objects.none()
+    return (
+        Obligation.objects.open()
+        .filter(incident__status__in=OPEN_STATUSES)
+        .filter(Q(due_at__isnull=False) | Q(soft_due_at__isnull=False))
+        .select_related("incident")
+        .order_by(Coalesce("due_at", "soft_due_at"), "id")
+    )
+
+
+def calendar_events(user) -> list[CalendarEvent]:
+    """One event per open duty with a date, starting at the deadline, alarms 24 h and 1 h before."""
+    base = settings.BREACHDESK_BASE_URL.rstrip("/")
+    host = urlsplit(base).hostname or "breachdesk"
+    events = []
+    for obligation in calendar_obligations(user):
+        target = obligation.due_at or obligation.soft_due_at
+        incident = obligation.incident
+        audience = obligation.audience.replace("_", " ")
+        kind = "deadline" if obligation.due_at else "target (guidance)"
+        link = incident_admin_url(incident.pk)
+        events.append(
+            CalendarEvent(
+                uid=f"obligation-{obligation.pk}@{host}",
+                start=target,
+                end=target + timedelta(minutes=15),
+                summary=f"{incident.reference}: {audience} notice {kind} ({obligation.regime})",
+                description=(
+                    f"{incident.reference}: {incident.title}\n"
+                    f"Notify: {obligation.recipient}\n"
+                    f"Legal basis: {obligation.citation}\n"
+                    f"Rule: {obligation.rule_code}\n"
+                    f"{link}"
+                ),
+                url=link,
+                last_modified=obligation.updated_at,
+                alarms_before=(timedelta(hours=24), timedelta(hours=1)),
+            )
+        )
+    return events

@@ -1,0 +1,69 @@
+"""Shared fixtures: one user per role, API clients, an organisation profile."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from incidents.models import Organization
+
+ROLES = ("admin", "dpo", "analyst", "viewer")
+
+
+def make_user(role: str, username: str | None = None):
+    user = get_user_model().objects.create_user(
+        username=username or role, password="pw-" + role, email=f"{role}@example.test"
+    )
+    user.groups.set([Group.objects.get(name=role)])
+    return user
+
+
+@pytest.fixture
+def users(db) -> dict:
+    return {role: make_user(role) for role in ROLES}
+
+
+@pytest.fixture
+def dpo(users):
+    return users["dpo"]
+
+
+@pytest.fixture
+def analyst(users):
+    return users["analyst"]
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api(users) -> dict[str, APIClient]:
+    clients = {role: client_for(user) for role, user in users.items()}
+    clients["anonymous"] = APIClient()
+    return clients
+
+
+@pytest.fixture
+def org(db) -> Organization:
+    return Organization.objects.create(
+        legal_name="Example GmbH",
+        role="controller",
+        country="DE",
+        lead_authority="DE-BE",
+        dpo_name="Dana DPO",
+        dpo_email="dpo@example.test",
+        dpo_phone="+4930123456",
+        sectors=[],
+        languages=["de", "en"],
+    )
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
