@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("incidents.urls")),
+    path("api/v1/", include("incidents.intake.urls")),
     path("api/v1/", include("notifications.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("", health.home, name="home"),

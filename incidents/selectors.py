@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from incidents.models import Assessment, Incident, IncidentEvent, Obligation
@@ -58,23 +58,44 @@ def obligations_upcoming(*, now: datetime, hours: int) -> QuerySet[Obligation]:
     )
 
 
-def register_rows() -> Iterator[Incident]:
-    """Every incident (dismissed and not notified included), streamed with flat memory."""
-    latest = Assessment.objects.filter(incident=OuterRef("pk")).order_by("-version")
-    authority = Obligation.objects.filter(
-        incident=OuterRef("pk"),
-        audience="supervisory_authority",
-        status__in=[ObligationStatus.MET, ObligationStatus.LATE],
-    ).order_by("met_at")
-    return (
-        Incident.objects.order_by("id")
-        .annotate(
-            risk_level=Subquery(latest.values("risk_level")[:1]),
-            assessment_version=Subquery(latest.values("version")[:1]),
-            communicate_subjects=Subquery(latest.values("communicate_subjects")[:1]),
-            authority_notified_at=Subquery(authority.values("met_at")[:1]),
-            authority_late=Subquery(authority.values("late")[:1]),
-            authority_delay_reason=Subquery(authority.values("delay_reason")[:1]),
-        )
-        .iterator(chunk_size=2000)
-    )
+def register_rows(chunk_size: int = 2000) -> Iterator[Incident]:
+    """Every incident (dismissed and not notified included), streamed with flat memory.
+
+    Keyset pagination by id; each chunk costs three queries (incidents, their newest
+    assessments, their authority notifications) whatever the register's size.
+    """
+    last_id = 0
+    while True:
+        chunk = list(Incident.objects.filter(pk__gt=last_id).order_by("pk")[:chunk_size])
+        if not chunk:
+            return
+        ids = [incident.pk for incident in chunk]
+        latest: dict[int, Assessment] = {}
+        for assessment in (
+            Assessment.objects.filter(incident_id__in=ids)
+            .only("incident_id", "version", "risk_level", "communicate_subjects")
+            .order_by("incident_id", "-version")
+        ):
+            latest.setdefault(assessment.incident_id, assessment)
+        authority: dict[int, Obligation] = {}
+        for obligation in (
+            Obligation.objects.filter(
+                incident_id__in=ids,
+                audience="supervisory_authority",
+                status__in=[ObligationStatus.MET, ObligationStatus.LATE],
+            )
+            .only("incident_id", "met_at", "late", "delay_reason")
+            .order_by("met_at")
+        ):
+            authority.setdefault(obligation.incident_id, obligation)
+        for incident in chunk:
+            assessment = latest.get(incident.pk)
+            filed = authority.get(incident.pk)
+            incident.risk_level = assessment.risk_level if assessment else None
+            incident.assessment_version = assessment.version if assessment else None
+            incident.communicate_subjects = assessment.communicate_subjects if assessment else None
+            incident.authority_notified_at = filed.met_at if filed else None
+            incident.authority_late = filed.late if filed else None
+            incident.authority_delay_reason = filed.delay_reason if filed else None
+            yield incident
+        last_id = ids[-1]

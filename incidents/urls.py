@@ -3,6 +3,7 @@ from django.urls import path
 from incidents import apis
 
 urlpatterns = [
+    path("auth/token/", apis.TokenObtainApi.as_view(), name="auth-token"),
     path("incidents/", apis.IncidentListCreateApi.as_view(), name="incident-list"),
     path("incidents/<int:pk>/", apis.IncidentDetailApi.as_view(), name="incident-detail"),
     path(

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_q",
     "axes",
     "incidents",
+    "incidents.intake",
     "notifications",
 ]
 

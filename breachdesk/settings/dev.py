@@ -1,7 +1,8 @@
 """Local development: SQLite file, ORM broker, outbox backend. No credentials needed."""
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env_str
+from .base import VAR_DIR
+from .env import env_str
 
 DEBUG = True
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")

@@ -1,7 +1,8 @@
 """Production: everything from the environment; missing secrets stop start-up."""
 
 from .base import *  # noqa: F403
-from .base import database_from_env, env_bool, env_int, env_list, env_str
+from .base import database_from_env
+from .env import env_bool, env_int, env_list, env_str
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY", required=True)

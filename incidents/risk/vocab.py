@@ -1,4 +1,9 @@
-"""Vocabularies of the risk engine's facts and outcomes (the API's enum values)."""
+"""Vocabularies of the risk engine's facts and outcomes (the API's enum values).
+
+Each tuple lists the allowed string values of one fact or outcome field, in a fixed order
+(the order is part of the API: it becomes the order of the enum choices). The meaning of
+each value, and how the engine scores it, is in ``tables.py`` and ``docs/risk-method.md``.
+"""
 
 BREACH_TYPES = ("confidentiality", "integrity", "availability")
 CAUSES = (
@@ -74,3 +79,8 @@ RISK_LEVELS = ("unlikely", "risk", "high")
 COMMUNICATION_MODES = ("none", "individual", "public")
 EXEMPTIONS = ("art34_3_a", "art34_3_b", "art34_3_c")
 BANDS = ("low", "medium", "high", "very_high")
+
+# Outputs of the rationale, not inputs: how one line of reasoning moved the outcome.
+EFFECTS = ("raises", "lowers", "neutral", "decides", "unknown")
+# The engine's likelihood scale (EDPB Guidelines 9/2022 para. 103: likelihood and severity).
+LIKELIHOODS = ("remote", "possible", "likely")

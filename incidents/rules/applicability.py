@@ -128,9 +128,12 @@ class _Planner:
         for rule in self.candidates:
             if not reaches(rule, self.situation):
                 continue
-            # A chained rule's own trigger is a filing; judge it by the date it was filed,
-            # or by `at` while it has not been.
-            start = None if rule.follows else _own_trigger_time(rule, self.situation)
+            # A chained rule's own trigger is a filing; judge it by the date the predecessor
+            # was met, or by `at` while it has not been.
+            if rule.follows:
+                start = self.situation.met.get(rule.follows)
+            else:
+                start = _own_trigger_time(rule, self.situation)
             if in_force(rule, start or self.at):
                 self.matched[rule.id] = rule
         for rule in list(self.matched.values()):

@@ -237,7 +237,10 @@ def test_standard_only_deadline_without_internal_target_is_allowed(tmp_path: Pat
             ".enabled: status is not_in_effect, so the rule must ship disabled",
         ),
         (
-            {"rule_extra": 'follows = "xx-nowhere"', "replace": {'"awareness"': '"ransom_payment"'}},
+            {
+                "rule_extra": 'follows = "xx-nowhere"',
+                "replace": {'"awareness"': '"ransom_payment"'},
+            },
             ".follows: trigger 'ransom_payment' is not a chained trigger",
         ),
         (
@@ -315,7 +318,9 @@ def test_follows_cycle(tmp_path: Path) -> None:
         replace={'"awareness"': chained, 'id = "xx-test-rule"': 'id = "xx-other-rule"'},
     )
     problems = check_rules(tmp_path)
-    assert any("follows: cycle xx-test-rule -> xx-other-rule -> xx-test-rule" in p for p in problems)
+    assert any(
+        "follows: cycle xx-test-rule -> xx-other-rule -> xx-test-rule" in p for p in problems
+    )
 
 
 def test_problems_name_file_rule_and_field(tmp_path: Path) -> None:

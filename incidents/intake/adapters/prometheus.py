@@ -106,7 +106,7 @@ def _parse_alert(item: Any, path: str, *, source: str, group: str, envelope: dic
         link = get_str(alert, "generatorURL", path)
     return NormalizedAlert(
         source=source,
-        dedup_key=bounded_key(f"{fingerprint}@{starts_at.isoformat()}"),
+        dedup_key=bounded_key(f"{fingerprint}@{starts_at.isoformat().replace('+00:00', 'Z')}"),
         external_id=fingerprint,
         title=clip(title, 300),
         description=annotations.get("description") or annotations.get("message") or "",

@@ -16,6 +16,7 @@ from .base import (
     RESOLVED,
     NormalizedAlert,
     PayloadError,
+    bounded_key,
     clip,
     get_object,
     get_str,
@@ -101,7 +102,7 @@ def _event_alert(body: dict[str, Any], data: dict[str, Any], action: str,
                     parse_time(stamp, "data.event.timestamp"))
     return NormalizedAlert(
         source="sentry",
-        dedup_key=f"event:{event_id}",
+        dedup_key=bounded_key(f"event:{event_id}"),
         external_id=event_id,
         title=clip(title or rule or f"Sentry event {event_id}", 300),
         description=get_str(event, "culprit", "data.event"),
@@ -110,7 +111,7 @@ def _event_alert(body: dict[str, Any], data: dict[str, Any], action: str,
         occurred_at=occurred or received_at,
         labels=labels,
         link=get_str(event, "web_url", "data.event") or get_str(event, "issue_url", "data.event"),
-        group_key=f"issue:{issue_id}" if issue_id not in (None, "") else "",
+        group_key=bounded_key(f"issue:{issue_id}") if issue_id not in (None, "") else "",
         raw=body,
     )
 
@@ -133,7 +134,7 @@ def _issue(body: dict[str, Any], data: dict[str, Any], action: str,
     resolved = action == "resolved"
     return NormalizedAlert(
         source="sentry",
-        dedup_key=f"issue:{issue_id}",
+        dedup_key=bounded_key(f"issue:{issue_id}"),
         external_id=issue_id,
         title=clip(get_str(issue, "title", "data.issue") or f"Sentry issue {issue_id}", 300),
         description=get_str(issue, "culprit", "data.issue"),
@@ -166,7 +167,7 @@ def _metric_alert(body: dict[str, Any], data: dict[str, Any], action: str,
                 or parse_time(alert.get("date_detected"), "data.metric_alert.date_detected"))
     return NormalizedAlert(
         source="sentry",
-        dedup_key=f"metric_alert:{alert_id}",
+        dedup_key=bounded_key(f"metric_alert:{alert_id}"),
         external_id=alert_id,
         title=clip(title, 300),
         description=get_str(data, "description_text", "data"),

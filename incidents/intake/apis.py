@@ -1,0 +1,335 @@
+"""Alert intake API: monitoring tools post alerts; people read, attach and detach them.
+
+Order of checks on `POST /api/v1/alerts/{source}/`, cheapest first, body read only once:
+unknown source 404 -> token 401 -> token of another source 403 -> rate limit 429 ->
+size 413 -> signature 401 -> JSON 400 -> format 400 -> Idempotency-Key 409 -> 202.
+"""
+
+import hashlib
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import APIException, AuthenticationFailed, NotFound, PermissionDenied
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from breachdesk.api.fields import AwareDateTimeField
+from breachdesk.api.permissions import has_perm
+from breachdesk.errors import InvalidInput
+from breachdesk.timeutils import now_utc
+from incidents.intake import selectors, services
+from incidents.intake.adapters import SOURCES, PayloadError, normalize
+from incidents.intake.adapters.body import parse_json
+from incidents.intake.models import Alert, Integration
+from incidents.intake.signatures import SignatureError, verify
+
+logger = logging.getLogger(__name__)
+
+CanView = has_perm("incidents.view_incident")
+CanTriage = has_perm("incidents.triage_incident")
+# Headers the adapters and signature checks may look at (lower-case).
+FORWARDED_HEADERS = ("sentry-hook-resource", "sentry-hook-timestamp", "sentry-hook-signature",
+                     "x-breachdesk-timestamp", "x-breachdesk-signature",
+                     "x-grafana-alerting-signature", "x-grafana-alerting-timestamp")
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+def body_limit() -> int:
+    return int(getattr(settings, "DATA_UPLOAD_MAX_MEMORY_SIZE", None) or 1024 * 1024)
+
+
+def read_body(request) -> bytes:
+    """The raw body, read once and at most limit + 1 bytes: 413 before anything parses it."""
+    django_request = getattr(request, "_request", request)
+    cached = getattr(django_request, "_intake_body", None)
+    if cached is not None:
+        return cached
+    limit = body_limit()
+    declared = django_request.META.get("CONTENT_LENGTH") or ""
+    if declared:
+        if not declared.strip().isdigit():
+            raise InvalidInput("Content-Length is not a number.", field="Content-Length")
+        if int(declared) > limit:
+            raise PayloadTooLarge(f"The body is {int(declared)} bytes; the limit is {limit}.")
+    data = django_request.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"The body is over the limit of {limit} bytes.")
+    django_request._intake_body = data
+    django_request._body = data  # so request.body still works for error reporting
+    return data
+
+
+class IntegrationUser:
+    """The principal of an integration request: authenticated, with no permissions at all."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    pk = None
+
+    def __init__(self, integration: Integration) -> None:
+        self.integration = integration
+
+    def get_username(self) -> str:
+        return self.integration.actor
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return self.integration.actor
+
+
+class IntegrationTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <token>`; or `?token=` for tools that cannot set headers
+    (Sentry); or, for PagerDuty-compatible senders, the body's `routing_key`."""
+
+    def authenticate(self, request):
+        token = self._token(request)
+        if not token:
+            return None
+        integration = selectors.integration_by_token(token)
+        if integration is None:
+            raise AuthenticationFailed("Invalid integration token.")
+        if not integration.is_active:
+            raise AuthenticationFailed(f"Integration {integration.name!r} is disabled.")
+        return IntegrationUser(integration), integration
+
+    def _token(self, request) -> str:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if header:
+            scheme, _, credentials = header.strip().partition(" ")
+            if scheme.lower() != "bearer" or not credentials.strip():
+                raise AuthenticationFailed("Use Authorization: Bearer <integration token>.")
+            return credentials.strip()
+        token = request.query_params.get("token", "")
+        if token:
+            return token
+        source = getattr(request, "parser_context", {}).get("kwargs", {}).get("source")
+        if source == "pagerduty":
+            try:
+                payload = parse_json(read_body(request))
+            except PayloadError:
+                return ""
+            key = payload.get("routing_key") if isinstance(payload, dict) else None
+            return key if isinstance(key, str) else ""
+        return ""
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="breachdesk-alerts"'
+
+
+class TokenMatchesSource(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        integration = request.auth
+        if not isinstance(integration, Integration):
+            return False
+        source = view.kwargs["source"]
+        if integration.source != source:
+            raise PermissionDenied(
+                f"This token belongs to integration {integration.name!r}, which posts "
+                f"{integration.source} alerts; it cannot post to /alerts/{source}/."
+            )
+        return True
+
+
+class IntegrationRateThrottle(BaseThrottle):
+    """Fixed one-minute window per integration in the Django cache (shared when Redis is
+    configured; per process with the local-memory cache)."""
+
+    def allow_request(self, request, view) -> bool:
+        integration = request.auth
+        if not isinstance(integration, Integration) or not integration.rate_limit_per_minute:
+            return True
+        now = time.time()
+        key = f"intake:rate:{integration.pk}:{int(now // 60)}"
+        try:
+            cache.add(key, 0, timeout=120)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout=120)
+                count = 1
+        except Exception:  # a cache outage must not stop alerts: fail open, loudly
+            logger.exception("intake rate limiter: cache unavailable")
+            return True
+        if count > integration.rate_limit_per_minute:
+            self._wait = 60 - (now % 60)
+            return False
+        return True
+
+    def wait(self) -> float:
+        return self._wait
+
+
+class AlertIntakeApi(APIView):
+    authentication_classes = [IntegrationTokenAuthentication]
+    permission_classes = [TokenMatchesSource]
+    throttle_classes = [IntegrationRateThrottle]
+
+    def initial(self, request, *args, **kwargs):
+        if kwargs.get("source") not in SOURCES:
+            raise NotFound(f"Unknown alert source; use one of: {', '.join(SOURCES)}.")
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="alerts_ingest",
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter("source", str, OpenApiParameter.PATH, enum=list(SOURCES)),
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
+        ],
+        responses={
+            202: OpenApiResponse(OpenApiTypes.OBJECT, description="Accepted: {alert, incident, "
+                                 "deduplicated, occurrences} or {alerts: [...]} for batches."),
+            400: OpenApiResponse(description="Not JSON, or not this source's format."),
+            401: OpenApiResponse(description="Missing/invalid token or signature."),
+            403: OpenApiResponse(description="The token belongs to another source."),
+            409: OpenApiResponse(description="Idempotency-Key reused with another body."),
+            413: OpenApiResponse(description="Body over 1 MB."),
+            429: OpenApiResponse(description="Rate limit; see Retry-After."),
+        },
+    )
+    def post(self, request, source: str):
+        integration: Integration = request.auth
+        body = read_body(request)
+        headers = {name: request.headers[name] for name in FORWARDED_HEADERS
+                   if name in request.headers}
+        if integration.signing_secret:
+            try:
+                verify(integration.signing_secret, headers, body, now=time.time())
+            except SignatureError as exc:
+                raise AuthenticationFailed(str(exc)) from None
+        received_at = now_utc()
+        try:
+            alerts = normalize(source, parse_json(body), received_at=received_at,
+                               headers=headers)
+        except PayloadError as exc:
+            raise InvalidInput(str(exc), field=exc.path or "body") from None
+        result = services.alerts_ingest(
+            integration=integration, alerts=alerts, now=received_at,
+            idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
+            fingerprint=_fingerprint(body),
+        )
+        response = Response(result.body, status=result.status_code)
+        if result.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+def _fingerprint(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+# -- reading and triage (people: session or user token) --------------------------------------
+
+
+class IntegrationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    source = serializers.CharField()
+
+
+class IncidentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+
+
+class AlertOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    source = serializers.CharField()
+    integration = IntegrationRefSerializer()
+    dedup_key = serializers.CharField()
+    external_id = serializers.CharField()
+    group_key = serializers.CharField()
+    title = serializers.CharField()
+    severity = serializers.CharField()
+    status = serializers.CharField()
+    labels = serializers.JSONField()
+    link = serializers.CharField()
+    occurred_at = AwareDateTimeField()
+    first_seen_at = AwareDateTimeField()
+    last_seen_at = AwareDateTimeField()
+    resolved_at = AwareDateTimeField(allow_null=True)
+    occurrences = serializers.IntegerField()
+    payloads_pruned = serializers.IntegerField()
+    incident = IncidentRefSerializer(allow_null=True)
+
+
+class AlertDetailOutputSerializer(AlertOutputSerializer):
+    description = serializers.CharField()
+    payloads = serializers.JSONField(help_text="The most recent raw payloads, oldest first.")
+
+
+class AlertListApi(generics.ListAPIView):
+    permission_classes = [CanView]
+    serializer_class = AlertOutputSerializer
+    filterset_class = selectors.AlertFilter
+
+    def get_queryset(self):
+        return selectors.alert_list()
+
+
+def _alert_or_404(pk: int) -> Alert:
+    alert = selectors.alert_get(pk)
+    if alert is None:
+        raise NotFound("Alert not found.")
+    return alert
+
+
+class AlertDetailApi(APIView):
+    permission_classes = [CanView]
+
+    @extend_schema(responses=AlertDetailOutputSerializer)
+    def get(self, request, pk: int):
+        return Response(AlertDetailOutputSerializer(_alert_or_404(pk)).data)
+
+
+class AlertAttachApi(APIView):
+    permission_classes = [CanTriage]
+
+    class InputSerializer(serializers.Serializer):
+        incident = serializers.IntegerField(min_value=1)
+
+    @extend_schema(request=InputSerializer, responses=AlertDetailOutputSerializer)
+    def post(self, request, pk: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _alert_or_404(pk)
+        alert = services.alert_attach(alert_id=pk, incident_id=data.validated_data["incident"],
+                                      actor=request.user)
+        return Response(AlertDetailOutputSerializer(selectors.alert_get(alert.pk)).data)
+
+
+class AlertDetachApi(APIView):
+    permission_classes = [CanTriage]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    @extend_schema(request=InputSerializer, responses=AlertDetailOutputSerializer)
+    def post(self, request, pk: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _alert_or_404(pk)
+        alert = services.alert_detach(alert_id=pk, actor=request.user,
+                                      reason=data.validated_data.get("reason", ""))
+        return Response(AlertDetailOutputSerializer(selectors.alert_get(alert.pk)).data)

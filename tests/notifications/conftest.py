@@ -1,0 +1,99 @@
+"""Fixtures for the notifications tests: people to remind, a breach with running clocks."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from incidents.models import Incident, Obligation, Organization
+from incidents.services.incidents import incident_create
+from tests.notifications.fakes import FakeSendGrid, FakeTwilio
+
+AWARE_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+SENDGRID_KEY = "SG.test-key.abc"
+TWILIO_SID = "AC" + "1" * 32
+TWILIO_TOKEN = "twilio-test-token"
+TWILIO_FROM = "+15005550006"
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def make_user(username: str, *, perms: tuple[str, ...] = (), email: str | None = None):
+    user = get_user_model().objects.create_user(
+        username=username, email=email if email is not None else f"{username}@example.test",
+        password="pw", first_name=username.title(),
+    )
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
+
+
+@pytest.fixture
+def assignee(db):
+    return make_user("alice", perms=("incidents.view_incident",))
+
+
+@pytest.fixture
+def organization(db) -> Organization:
+    return Organization.objects.create(
+        legal_name="Beispiel GmbH", role="controller", country="DE",
+        dpo_name="Dora DPO", dpo_email="dora.dpo@example.test", dpo_phone="+4930901820",
+    )
+
+
+@pytest.fixture
+def breach(db, assignee, organization) -> Incident:
+    """A German breach, aware 2026-03-02 09:30 UTC: GDPR Art. 33 clock running (72 h)."""
+    return incident_create(
+        actor=assignee,
+        data={"title": "Laptop stolen & unencrypted", "aware_at": AWARE_AT,
+              "countries": ["DE"], "assignee": assignee},
+        now=AWARE_AT + timedelta(minutes=5),
+    )
+
+
+def authority_duty(incident: Incident) -> Obligation:
+    """The running supervisory-authority duty with a hard deadline (GDPR Art. 33(1))."""
+    return (
+        incident.obligations.running()
+        .filter(audience="supervisory_authority", due_at__isnull=False)
+        .get()
+    )
+
+
+@pytest.fixture
+def duty(breach) -> Obligation:
+    obligation = authority_duty(breach)
+    assert obligation.due_at - obligation.clock_started_at == timedelta(hours=72)
+    return obligation
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def sendgrid():
+    with FakeSendGrid() as fake, override_settings(
+        SENDGRID_API_KEY=SENDGRID_KEY, SENDGRID_API_HOST=fake.url,
+        DEFAULT_FROM_EMAIL="breachdesk@example.test",
+    ):
+        yield fake
+
+
+@pytest.fixture
+def twilio():
+    with FakeTwilio() as fake, override_settings(
+        TWILIO_ACCOUNT_SID=TWILIO_SID, TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
+        TWILIO_FROM_NUMBER=TWILIO_FROM, TWILIO_API_BASE=fake.url,
+    ):
+        yield fake
