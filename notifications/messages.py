@@ -50,9 +50,22 @@ def reminder_context(*, obligation: Obligation, steps: list[Step], now: datetime
         "step": latest.label,
         "catch_up": bool(earlier),
         "missed": [step.label for step in earlier],
+        "missed_text": _missed_text(earlier),
         "missed_since": utc_text(earlier[0].at) if earlier else "",
         "link": incident_admin_url(incident.pk),
     }
+
+
+MISSED_LISTED = 6
+
+
+def _missed_text(earlier: list[Step]) -> str:
+    """The missed steps by name; after a long outage the overdue ones are counted, not listed."""
+    labels = [step.label for step in earlier]
+    if len(labels) <= MISSED_LISTED:
+        return ", ".join(labels)
+    shown = ", ".join(labels[: MISSED_LISTED - 1])
+    return f"{shown} and {len(labels) - MISSED_LISTED + 1} more (up to {labels[-1]})"
 
 
 def _one_line(text: str) -> str:

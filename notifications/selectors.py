@@ -191,3 +191,25 @@ def calendar_events(user) -> list[CalendarEvent]:
             )
         )
     return events
+
+
+def reminder_lateness(*, since: datetime | None = None) -> dict[str, float | int]:
+    """How late reminders went out (seconds after their step), over sent lead attempts."""
+    rows = ReminderAttempt.objects.leads().filter(status="sent", lateness_seconds__isnull=False)
+    if since is not None:
+        rows = rows.filter(sent_at__gte=since)
+    values = sorted(rows.values_list("lateness_seconds", flat=True))
+    if not values:
+        return {"count": 0}
+
+    def pct(p: float) -> float:
+        return round(values[min(len(values) - 1, int(p * len(values)))], 3)
+
+    return {
+        "count": len(values),
+        "min": round(values[0], 3),
+        "median": pct(0.5),
+        "p95": pct(0.95),
+        "max": round(values[-1], 3),
+        "mean": round(sum(values) / len(values), 3),
+    }

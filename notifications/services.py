@@ -52,6 +52,7 @@ class SweepReport:
     retried: int = 0
     cancelled: int = 0
     lost_race: int = 0
+    errors: int = 0
     lateness_seconds: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -177,17 +178,15 @@ def reminder_reclaim(*, attempt_id: int, now: datetime) -> Claim | None:
         lead = ReminderAttempt.objects.select_related("obligation").get(pk=attempt_id)
         obligation = lead.obligation
         target = obligation.due_at or obligation.soft_due_at
-        reason = ""
+        reason, final = "", AttemptStatus.CANCELLED
         if obligation.status != ObligationStatus.PENDING or obligation.clock_started_at is None:
             reason = f"obligation is {obligation.status}"
         elif target != lead.due_at:
             reason = "the deadline moved; the ladder restarts from the new deadline"
         elif lead.tries > MAX_TRIES:
-            reason = f"gave up after {MAX_TRIES} tries"
+            reason, final = f"gave up after {MAX_TRIES} tries", AttemptStatus.FAILED
         if reason:
-            lead.status = (
-                AttemptStatus.FAILED if lead.tries > MAX_TRIES else AttemptStatus.CANCELLED
-            )
+            lead.status = final
             lead.lease_until = None
             lead.error = (lead.error + "\n" if lead.error else "") + reason
             lead.save(update_fields=["status", "lease_until", "error"])
@@ -412,7 +411,7 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
             ).count()
             continue
         report.retried += 1
-        _send_claim(claim, now=now, report=report)
+        _send_claim_isolated(claim, now=now, report=report)
 
     ladders = selectors.ladders_current()
     obligations = list(
@@ -435,8 +434,19 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
             report.lost_race += 1
             continue
         report.claimed += 1
-        _send_claim(claim, now=now, report=report)
+        _send_claim_isolated(claim, now=now, report=report)
     return report
+
+
+def _send_claim_isolated(claim: Claim, *, now: datetime, report: SweepReport) -> None:
+    """One broken reminder (a template or database error) must not starve the others."""
+    try:
+        _send_claim(claim, now=now, report=report)
+    except Exception:
+        # The claim stays leased: a later sweep retries it (up to MAX_TRIES), then marks it
+        # failed. Provider errors never get here; they are ChannelError results.
+        logger.exception("reminder attempt %s crashed; retried after the lease", claim.lead_id)
+        report.errors += 1
 
 
 # --- schedules ------------------------------------------------------------------------------

@@ -13,21 +13,37 @@ from incidents.intake.models import Alert, IdempotencyRecord, Integration
 
 class IntegrationForm(forms.ModelForm):
     with_signing_secret = forms.BooleanField(
-        required=False, label="Generate a signing secret",
+        required=False,
+        label="Generate a signing secret",
         help_text="Requests must then carry an HMAC signature. Shown once after saving.",
     )
 
     class Meta:
         model = Integration
-        fields = ["name", "source", "rate_limit_per_minute", "group_by", "group_window_minutes",
-                  "propose_awareness", "is_active"]
+        fields = [
+            "name",
+            "source",
+            "rate_limit_per_minute",
+            "group_by",
+            "group_window_minutes",
+            "propose_awareness",
+            "is_active",
+        ]
 
 
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
     form = IntegrationForm
-    list_display = ["name", "source", "token_prefix", "signed", "rate_limit_per_minute",
-                    "group_window_minutes", "is_active", "token_rotated_at"]
+    list_display = [
+        "name",
+        "source",
+        "token_prefix",
+        "signed",
+        "rate_limit_per_minute",
+        "group_window_minutes",
+        "is_active",
+        "token_rotated_at",
+    ]
     list_filter = ["source", "is_active"]
     search_fields = ["name", "token_prefix"]
     readonly_fields = ["token_prefix", "signed", "created_at", "token_rotated_at"]
@@ -38,8 +54,15 @@ class IntegrationAdmin(admin.ModelAdmin):
         return bool(obj.signing_secret)
 
     def get_fields(self, request, obj=None):
-        fields = ["name", "source", "rate_limit_per_minute", "group_by", "group_window_minutes",
-                  "propose_awareness", "is_active"]
+        fields = [
+            "name",
+            "source",
+            "rate_limit_per_minute",
+            "group_by",
+            "group_window_minutes",
+            "propose_awareness",
+            "is_active",
+        ]
         if obj is None:
             return [*fields, "with_signing_secret"]
         return [*fields, "token_prefix", "signed", "created_at", "token_rotated_at"]
@@ -54,52 +77,86 @@ class IntegrationAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             services.integration_update(
-                integration_id=obj.pk, actor=request.user,
-                changes={k: data[k] for k in form.changed_data if k != "with_signing_secret"})
+                integration_id=obj.pk,
+                actor=request.user,
+                changes={k: data[k] for k in form.changed_data if k != "with_signing_secret"},
+            )
             return
         issued = services.integration_create(
-            name=data["name"], source=data["source"], actor=request.user,
-            rate_limit_per_minute=data["rate_limit_per_minute"], group_by=data["group_by"],
+            name=data["name"],
+            source=data["source"],
+            actor=request.user,
+            rate_limit_per_minute=data["rate_limit_per_minute"],
+            group_by=data["group_by"],
             group_window_minutes=data["group_window_minutes"],
             propose_awareness=data["propose_awareness"],
-            with_signing_secret=data.get("with_signing_secret", False))
+            with_signing_secret=data.get("with_signing_secret", False),
+        )
         obj.pk = issued.integration.pk
         obj.token_prefix, obj.token_hash = issued.integration.token_prefix, "-"
         self._show_once(request, issued)
 
     def _show_once(self, request, issued: services.IssuedIntegration) -> None:
         if issued.token:
-            messages.warning(request, format_html(
-                "Token for <b>{}</b> (copy it now, it is not shown again): <code>{}</code>",
-                issued.integration.name, issued.token))
+            messages.warning(
+                request,
+                format_html(
+                    "Token for <b>{}</b> (copy it now, it is not shown again): <code>{}</code>",
+                    issued.integration.name,
+                    issued.token,
+                ),
+            )
         if issued.signing_secret:
-            messages.warning(request, format_html(
-                "Signing secret for <b>{}</b> (shown once): <code>{}</code>",
-                issued.integration.name, issued.signing_secret))
+            messages.warning(
+                request,
+                format_html(
+                    "Signing secret for <b>{}</b> (shown once): <code>{}</code>",
+                    issued.integration.name,
+                    issued.signing_secret,
+                ),
+            )
 
     @admin.action(description="Rotate token (the old one stops working)")
     def rotate_token(self, request, queryset):
         for integration in queryset:
-            self._show_once(request, services.integration_rotate_token(
-                integration_id=integration.pk, actor=request.user))
+            self._show_once(
+                request,
+                services.integration_rotate_token(
+                    integration_id=integration.pk, actor=request.user
+                ),
+            )
 
     @admin.action(description="Generate a new signing secret")
     def new_signing_secret(self, request, queryset):
         for integration in queryset:
-            self._show_once(request, services.integration_set_signing_secret(
-                integration_id=integration.pk, generate=True, actor=request.user))
+            self._show_once(
+                request,
+                services.integration_set_signing_secret(
+                    integration_id=integration.pk, generate=True, actor=request.user
+                ),
+            )
 
     @admin.action(description="Remove the signing secret (signatures no longer required)")
     def remove_signing_secret(self, request, queryset):
         for integration in queryset:
-            services.integration_set_signing_secret(integration_id=integration.pk,
-                                                    generate=False, actor=request.user)
+            services.integration_set_signing_secret(
+                integration_id=integration.pk, generate=False, actor=request.user
+            )
 
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
-    list_display = ["id", "title", "source", "integration", "severity", "status", "occurrences",
-                    "incident", "last_seen_at"]
+    list_display = [
+        "id",
+        "title",
+        "source",
+        "integration",
+        "severity",
+        "status",
+        "occurrences",
+        "incident",
+        "last_seen_at",
+    ]
     list_filter = ["source", "status", "severity", "integration"]
     search_fields = ["title", "dedup_key", "external_id"]
     list_select_related = ["integration", "incident"]

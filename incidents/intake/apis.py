@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -37,9 +38,15 @@ logger = logging.getLogger(__name__)
 CanView = has_perm("incidents.view_incident")
 CanTriage = has_perm("incidents.triage_incident")
 # Headers the adapters and signature checks may look at (lower-case).
-FORWARDED_HEADERS = ("sentry-hook-resource", "sentry-hook-timestamp", "sentry-hook-signature",
-                     "x-breachdesk-timestamp", "x-breachdesk-signature",
-                     "x-grafana-alerting-signature", "x-grafana-alerting-timestamp")
+FORWARDED_HEADERS = (
+    "sentry-hook-resource",
+    "sentry-hook-timestamp",
+    "sentry-hook-signature",
+    "x-breachdesk-timestamp",
+    "x-breachdesk-signature",
+    "x-grafana-alerting-signature",
+    "x-grafana-alerting-timestamp",
+)
 
 
 class PayloadTooLarge(APIException):
@@ -135,6 +142,19 @@ class IntegrationTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="breachdesk-alerts"'
 
 
+class IntegrationTokenScheme(OpenApiAuthenticationExtension):
+    target_class = IntegrationTokenAuthentication
+    name = "integrationToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Integration token from `manage.py create_integration` or the admin. "
+            "Valid only for POST /api/v1/alerts/{source}/ of the integration's own source.",
+        }
+
+
 class TokenMatchesSource(BasePermission):
     def has_permission(self, request, view) -> bool:
         integration = request.auth
@@ -196,8 +216,11 @@ class AlertIntakeApi(APIView):
             OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
         ],
         responses={
-            202: OpenApiResponse(OpenApiTypes.OBJECT, description="Accepted: {alert, incident, "
-                                 "deduplicated, occurrences} or {alerts: [...]} for batches."),
+            202: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Accepted: {alert, incident, "
+                "deduplicated, occurrences} or {alerts: [...]} for batches.",
+            ),
             400: OpenApiResponse(description="Not JSON, or not this source's format."),
             401: OpenApiResponse(description="Missing/invalid token or signature."),
             403: OpenApiResponse(description="The token belongs to another source."),
@@ -209,8 +232,9 @@ class AlertIntakeApi(APIView):
     def post(self, request, source: str):
         integration: Integration = request.auth
         body = read_body(request)
-        headers = {name: request.headers[name] for name in FORWARDED_HEADERS
-                   if name in request.headers}
+        headers = {
+            name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers
+        }
         if integration.signing_secret:
             try:
                 verify(integration.signing_secret, headers, body, now=time.time())
@@ -218,12 +242,13 @@ class AlertIntakeApi(APIView):
                 raise AuthenticationFailed(str(exc)) from None
         received_at = now_utc()
         try:
-            alerts = normalize(source, parse_json(body), received_at=received_at,
-                               headers=headers)
+            alerts = normalize(source, parse_json(body), received_at=received_at, headers=headers)
         except PayloadError as exc:
             raise InvalidInput(str(exc), field=exc.path or "body") from None
         result = services.alerts_ingest(
-            integration=integration, alerts=alerts, now=received_at,
+            integration=integration,
+            alerts=alerts,
+            now=received_at,
             idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
             fingerprint=_fingerprint(body),
         )
@@ -303,33 +328,37 @@ class AlertDetailApi(APIView):
         return Response(AlertDetailOutputSerializer(_alert_or_404(pk)).data)
 
 
+class AlertAttachInputSerializer(serializers.Serializer):
+    incident = serializers.IntegerField(min_value=1)
+
+
+class AlertDetachInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
 class AlertAttachApi(APIView):
     permission_classes = [CanTriage]
 
-    class InputSerializer(serializers.Serializer):
-        incident = serializers.IntegerField(min_value=1)
-
-    @extend_schema(request=InputSerializer, responses=AlertDetailOutputSerializer)
+    @extend_schema(request=AlertAttachInputSerializer, responses=AlertDetailOutputSerializer)
     def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
+        data = AlertAttachInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         _alert_or_404(pk)
-        alert = services.alert_attach(alert_id=pk, incident_id=data.validated_data["incident"],
-                                      actor=request.user)
+        alert = services.alert_attach(
+            alert_id=pk, incident_id=data.validated_data["incident"], actor=request.user
+        )
         return Response(AlertDetailOutputSerializer(selectors.alert_get(alert.pk)).data)
 
 
 class AlertDetachApi(APIView):
     permission_classes = [CanTriage]
 
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-    @extend_schema(request=InputSerializer, responses=AlertDetailOutputSerializer)
+    @extend_schema(request=AlertDetachInputSerializer, responses=AlertDetailOutputSerializer)
     def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
+        data = AlertDetachInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         _alert_or_404(pk)
-        alert = services.alert_detach(alert_id=pk, actor=request.user,
-                                      reason=data.validated_data.get("reason", ""))
+        alert = services.alert_detach(
+            alert_id=pk, actor=request.user, reason=data.validated_data.get("reason", "")
+        )
         return Response(AlertDetailOutputSerializer(selectors.alert_get(alert.pk)).data)

@@ -36,7 +36,8 @@ class Integration(models.Model):
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     signing_secret = models.CharField(
-        max_length=200, blank=True,
+        max_length=200,
+        blank=True,
         help_text="HMAC-SHA256 secret. When set, every request must be signed "
         "(X-BreachDesk-Signature; Sentry and Grafana native signatures are accepted too).",
     )
@@ -44,7 +45,8 @@ class Integration(models.Model):
         default=600, help_text="Requests per minute for this token; 0 = unlimited."
     )
     group_by = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="Label names whose values group alerts onto one incident, e.g. "
         "['alertname', 'cluster']. Empty: the tool's own group (Alertmanager groupKey, "
         "Sentry issue, ...).",
@@ -55,7 +57,9 @@ class Integration(models.Model):
         "many minutes; 0 = every new alert opens its own incident.",
     )
     propose_awareness = models.CharField(
-        max_length=10, choices=AwarenessProposal.choices, default=AwarenessProposal.NONE,
+        max_length=10,
+        choices=AwarenessProposal.choices,
+        default=AwarenessProposal.NONE,
         help_text="An alert never sets aware_at; it may propose one for a DPO to confirm.",
     )
     is_active = models.BooleanField(default=True)
@@ -110,14 +114,18 @@ class Alert(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     occurrences = models.PositiveIntegerField(default=1)
     payloads = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="The most recent raw payloads, oldest first: [{received_at, payload}].",
     )
     payloads_pruned = models.PositiveIntegerField(
         default=0, help_text="How many older raw payloads were dropped to bound storage."
     )
     incident = models.ForeignKey(
-        "incidents.Incident", null=True, blank=True, on_delete=models.PROTECT,
+        "incidents.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="alerts",
     )
 
@@ -129,7 +137,8 @@ class Alert(models.Model):
             # At most one open alert per key: concurrent duplicates lose on this index and
             # retry as updates, so 50 identical alerts at once make exactly one row.
             models.UniqueConstraint(
-                fields=["integration", "dedup_key"], condition=Q(resolved_at__isnull=True),
+                fields=["integration", "dedup_key"],
+                condition=Q(resolved_at__isnull=True),
                 name="intake_alert_one_open_per_key",
             ),
             models.CheckConstraint(
@@ -149,8 +158,9 @@ class Alert(models.Model):
         ]
         indexes = [
             models.Index(fields=["integration", "dedup_key"], name="intake_alert_key_idx"),
-            models.Index(fields=["integration", "group_key", "last_seen_at"],
-                         name="intake_alert_group_idx"),
+            models.Index(
+                fields=["integration", "group_key", "last_seen_at"], name="intake_alert_group_idx"
+            ),
             models.Index(fields=["last_seen_at"], name="intake_alert_seen_idx"),
         ]
 

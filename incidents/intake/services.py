@@ -38,8 +38,7 @@ from incidents.services.incidents import Actor, actor_label, event_record, incid
 from incidents.status import OPEN_STATUSES
 
 PAGE_TASK = "notifications.tasks.page_on_call"
-BATCH_SOURCES = frozenset({AlertSource.ALERTMANAGER, AlertSource.GRAFANA,
-                           AlertSource.CLOUDEVENTS})
+BATCH_SOURCES = frozenset({AlertSource.ALERTMANAGER, AlertSource.GRAFANA, AlertSource.CLOUDEVENTS})
 
 
 def keep_payloads() -> int:
@@ -50,6 +49,18 @@ def keep_payloads() -> int:
 class IdempotencyKeyReused(DomainError):
     status = 409
     code = ErrorCode.IDEMPOTENCY_KEY_REUSED
+
+
+RETRY_SECONDS = 10.0
+
+
+def _transient(exc: OperationalError) -> bool:
+    """Errors after which the whole transaction can simply run again."""
+    if getattr(exc.__cause__, "sqlstate", None) in ("40P01", "40001"):
+        return True  # PostgreSQL: deadlock victim / serialisation failure
+    # SQLite: a shared-cache database (the in-memory test database) answers SQLITE_LOCKED at
+    # once instead of waiting out the busy timeout, as a WAL file database does.
+    return "locked" in str(exc)
 
 
 class _Retry(Exception):
@@ -82,6 +93,17 @@ class IngestResult:
     replayed: bool = False
 
 
+def enqueue_after_commit(func: str, **kwargs: Any) -> None:
+    """Queue a django-q2 task once the transaction commits (ids only, never instances).
+
+    robust: the alert and incident are committed by then; a broker hiccup must not turn that
+    into a 5xx (the sender would retry and we would count a false duplicate). It is logged.
+    """
+    task = partial(async_task, func, **kwargs)
+    task.__qualname__ = f"async_task({func!r})"  # Django logs robust failures by __qualname__
+    transaction.on_commit(task, robust=True)
+
+
 def reply_body(source: str, outcomes: Sequence[AlertOutcome]) -> dict[str, Any]:
     """Batch sources answer {"alerts": [...]}; single-alert sources answer one object."""
     items = [o.as_dict() for o in outcomes]
@@ -97,56 +119,89 @@ def reply_body(source: str, outcomes: Sequence[AlertOutcome]) -> dict[str, Any]:
 # -- ingest ---------------------------------------------------------------------------------
 
 
-def alerts_ingest(*, integration: Integration, alerts: Sequence[NormalizedAlert],
-                  idempotency_key: str = "", fingerprint: str = "",
-                  now: datetime | None = None) -> IngestResult:
+def alerts_ingest(
+    *,
+    integration: Integration,
+    alerts: Sequence[NormalizedAlert],
+    idempotency_key: str = "",
+    fingerprint: str = "",
+    now: datetime | None = None,
+) -> IngestResult:
     """Record a delivery's alerts: deduplicate, group onto incidents, open new ones."""
     now = aware_utc(now or now_utc())
     if not alerts:
         raise InvalidInput("The payload holds no alerts.", field="alerts")
     if idempotency_key and len(idempotency_key) > 255:
-        raise InvalidInput("Idempotency-Key must be at most 255 characters.",
-                           field="Idempotency-Key")
-    for attempt in range(5):
+        raise InvalidInput(
+            "Idempotency-Key must be at most 255 characters.", field="Idempotency-Key"
+        )
+    deadline = time.monotonic() + RETRY_SECONDS
+    attempt = 0
+    while True:
+        attempt += 1
         try:
-            return _ingest(integration=integration, alerts=alerts, now=now,
-                           idempotency_key=idempotency_key, fingerprint=fingerprint)
+            return _ingest(
+                integration=integration,
+                alerts=alerts,
+                now=now,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+            )
         except _Retry:
-            continue
+            pass
         except OperationalError as exc:
-            # PostgreSQL may pick us as a deadlock victim or fail a serialisation check:
-            # the transaction was rolled back whole, so it is safe to run again.
-            if getattr(exc.__cause__, "sqlstate", None) not in ("40P01", "40001"):
+            if not _transient(exc):
                 raise
-            time.sleep(0.005 * (attempt + 1))
+        # The transaction was rolled back whole, so running it again is safe.
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.001 * (1 + attempt % 10))
     raise DomainError("Too much contention on this alert; retry.", code=ErrorCode.CONFLICT)
 
 
 @transaction.atomic(durable=True)
-def _ingest(*, integration: Integration, alerts: Sequence[NormalizedAlert], now: datetime,
-            idempotency_key: str, fingerprint: str) -> IngestResult:
+def _ingest(
+    *,
+    integration: Integration,
+    alerts: Sequence[NormalizedAlert],
+    now: datetime,
+    idempotency_key: str,
+    fingerprint: str,
+) -> IngestResult:
     record = None
     if idempotency_key:
         previous = IdempotencyRecord.objects.filter(
-            integration=integration, key=idempotency_key).first()
+            integration=integration, key=idempotency_key
+        ).first()
         if previous is not None:
             if previous.fingerprint != fingerprint:
                 raise IdempotencyKeyReused(
                     "This Idempotency-Key was already used with a different body.",
-                    field="Idempotency-Key")
+                    field="Idempotency-Key",
+                )
             return IngestResult(previous.status_code, previous.response, replayed=True)
         try:
             with transaction.atomic():
                 # Claimed first: a concurrent twin waits on the unique index, then replays.
                 record = IdempotencyRecord.objects.create(
-                    integration=integration, key=idempotency_key, fingerprint=fingerprint,
-                    status_code=0, response={}, created_at=now)
+                    integration=integration,
+                    key=idempotency_key,
+                    fingerprint=fingerprint,
+                    status_code=0,
+                    response={},
+                    created_at=now,
+                )
         except IntegrityError:
             raise _Retry from None
 
-    open_keys = set(Alert.objects.open().filter(
-        integration=integration, dedup_key__in={a.dedup_key for a in alerts},
-    ).values_list("dedup_key", flat=True))
+    open_keys = set(
+        Alert.objects.open()
+        .filter(
+            integration=integration,
+            dedup_key__in={a.dedup_key for a in alerts},
+        )
+        .values_list("dedup_key", flat=True)
+    )
     if any(a.dedup_key not in open_keys for a in alerts):
         # Creating alerts (and maybe incidents): serialise per integration so that two
         # related alerts arriving together share one incident. Taken before any alert lock.
@@ -168,17 +223,25 @@ def _payload_entry(incoming: NormalizedAlert, now: datetime) -> dict[str, Any]:
     return {"received_at": iso(now), "payload": incoming.raw}
 
 
-def _alert_upsert(*, integration: Integration, incoming: NormalizedAlert,
-                  now: datetime) -> AlertOutcome:
+def _alert_upsert(
+    *, integration: Integration, incoming: NormalizedAlert, now: datetime
+) -> AlertOutcome:
     for _ in range(3):
-        existing = (Alert.objects.select_for_update().select_related("incident")
-                    .filter(integration=integration, dedup_key=incoming.dedup_key,
-                            resolved_at__isnull=True).first())
+        existing = (
+            Alert.objects.select_for_update()
+            .select_related("incident")
+            .filter(integration=integration, dedup_key=incoming.dedup_key, resolved_at__isnull=True)
+            .first()
+        )
         if existing is None and incoming.status == RESOLVED:
             # Tools resend resolved alerts: count them on the episode they resolved.
-            existing = (Alert.objects.select_for_update().select_related("incident")
-                        .filter(integration=integration, dedup_key=incoming.dedup_key)
-                        .order_by("-resolved_at", "-id").first())
+            existing = (
+                Alert.objects.select_for_update()
+                .select_related("incident")
+                .filter(integration=integration, dedup_key=incoming.dedup_key)
+                .order_by("-resolved_at", "-id")
+                .first()
+            )
         if existing is not None:
             return _alert_repeat(existing, incoming, now)
         try:
@@ -219,20 +282,29 @@ def _alert_repeat(alert: Alert, incoming: NormalizedAlert, now: datetime) -> Ale
 def _group_key(integration: Integration, incoming: NormalizedAlert) -> str:
     names = [n for n in integration.group_by if isinstance(n, str)]
     if names and any(n in incoming.labels for n in names):
-        return bounded_key("labels:" + ",".join(f"{n}={incoming.labels.get(n, '')}"
-                                                for n in names))
+        return bounded_key("labels:" + ",".join(f"{n}={incoming.labels.get(n, '')}" for n in names))
     return bounded_key(incoming.group_key)
 
 
 def _alert_create(integration: Integration, incoming: NormalizedAlert, now: datetime) -> Alert:
     resolved_at = min(incoming.ended_at or now, now) if incoming.status == RESOLVED else None
     return Alert.objects.create(
-        integration=integration, source=integration.source, dedup_key=incoming.dedup_key,
-        external_id=clip(incoming.external_id, 255), group_key=_group_key(integration, incoming),
+        integration=integration,
+        source=integration.source,
+        dedup_key=incoming.dedup_key,
+        external_id=clip(incoming.external_id, 255),
+        group_key=_group_key(integration, incoming),
         title=clip(incoming.title, 300) or "(untitled alert)",
-        description=incoming.description, severity=incoming.severity, status=incoming.status,
-        labels=dict(incoming.labels), link=incoming.link[:2000], occurred_at=incoming.occurred_at,
-        first_seen_at=now, last_seen_at=now, resolved_at=resolved_at, occurrences=1,
+        description=incoming.description,
+        severity=incoming.severity,
+        status=incoming.status,
+        labels=dict(incoming.labels),
+        link=incoming.link[:2000],
+        occurred_at=incoming.occurred_at,
+        first_seen_at=now,
+        last_seen_at=now,
+        resolved_at=resolved_at,
+        occurrences=1,
         payloads=[_payload_entry(incoming, now)],
     )
 
@@ -242,16 +314,26 @@ def _group_incident(integration: Integration, alert: Alert, now: datetime) -> In
     if not alert.group_key or integration.group_window_minutes == 0:
         return None
     since = now - timedelta(minutes=integration.group_window_minutes)
-    sibling = (Alert.objects.filter(
-        integration=integration, group_key=alert.group_key, last_seen_at__gte=since,
-        incident__isnull=False, incident__archived_at__isnull=True,
-        incident__status__in=OPEN_STATUSES,
-    ).exclude(pk=alert.pk).select_related("incident").order_by("-last_seen_at", "-id").first())
+    sibling = (
+        Alert.objects.filter(
+            integration=integration,
+            group_key=alert.group_key,
+            last_seen_at__gte=since,
+            incident__isnull=False,
+            incident__archived_at__isnull=True,
+            incident__status__in=OPEN_STATUSES,
+        )
+        .exclude(pk=alert.pk)
+        .select_related("incident")
+        .order_by("-last_seen_at", "-id")
+        .first()
+    )
     return sibling.incident if sibling else None
 
 
-def _alert_route(integration: Integration, alert: Alert, incoming: NormalizedAlert,
-                 now: datetime) -> AlertOutcome:
+def _alert_route(
+    integration: Integration, alert: Alert, incoming: NormalizedAlert, now: datetime
+) -> AlertOutcome:
     """A new alert: join a related open incident, or open one (firing alerts only)."""
     incident = _group_incident(integration, alert, now)
     reason = "grouped"
@@ -261,23 +343,35 @@ def _alert_route(integration: Integration, alert: Alert, incoming: NormalizedAle
     if incident is not None:
         alert.incident = incident
         alert.save(update_fields=["incident"])
-        event_record(incident=incident, kind=EventKind.ALERT_ATTACHED, actor=integration.actor,
-                     now=now, payload={**_alert_summary(alert), "reason": reason,
-                                       "group_key": alert.group_key})
+        event_record(
+            incident=incident,
+            kind=EventKind.ALERT_ATTACHED,
+            actor=integration.actor,
+            now=now,
+            payload={**_alert_summary(alert), "reason": reason, "group_key": alert.group_key},
+        )
     return AlertOutcome(alert=alert, deduplicated=False, occurrences=1)
 
 
 def _alert_summary(alert: Alert) -> dict[str, Any]:
-    return {"alert": alert.pk, "title": alert.title, "source": alert.source,
-            "dedup_key": alert.dedup_key, "severity": alert.severity}
+    return {
+        "alert": alert.pk,
+        "title": alert.title,
+        "source": alert.source,
+        "dedup_key": alert.dedup_key,
+        "severity": alert.severity,
+    }
 
 
-def _incident_open(integration: Integration, alert: Alert, incoming: NormalizedAlert,
-                   now: datetime) -> Incident:
+def _incident_open(
+    integration: Integration, alert: Alert, incoming: NormalizedAlert, now: datetime
+) -> Incident:
     label_facts = facts_from_labels(alert.labels)
     detected = min(alert.occurred_at, now)
-    lines = [f"Opened from a {alert.get_source_display()} alert received through integration "
-             f"{integration.name!r} (severity {alert.severity})."]
+    lines = [
+        f"Opened from a {alert.get_source_display()} alert received through integration "
+        f"{integration.name!r} (severity {alert.severity})."
+    ]
     if alert.description:
         lines.append(alert.description)
     if alert.link:
@@ -302,9 +396,10 @@ def _incident_open(integration: Integration, alert: Alert, incoming: NormalizedA
         data["proposed_aware_at"] = now
     elif integration.propose_awareness == AwarenessProposal.OCCURRED:
         data["proposed_aware_at"] = detected
-    incident = incident_create(actor=integration.actor, data=data, source=IncidentSource.ALERT,
-                               now=now)
-    transaction.on_commit(partial(async_task, PAGE_TASK, incident_id=incident.pk))
+    incident = incident_create(
+        actor=integration.actor, data=data, source=IncidentSource.ALERT, now=now
+    )
+    enqueue_after_commit(PAGE_TASK, incident_id=incident.pk)
     return incident
 
 
@@ -321,8 +416,9 @@ def _alert_lock(alert_id: int) -> Alert:
 # People's commands are plain atomic (not durable) so the admin, which wraps every save
 # in its own transaction, can call them too.
 @transaction.atomic
-def alert_attach(*, alert_id: int, incident_id: int, actor: Actor,
-                 now: datetime | None = None) -> Alert:
+def alert_attach(
+    *, alert_id: int, incident_id: int, actor: Actor, now: datetime | None = None
+) -> Alert:
     """Merge an alert into an incident (moving it off another one), on both timelines."""
     now = aware_utc(now or now_utc())
     alert = _alert_lock(alert_id)
@@ -333,23 +429,38 @@ def alert_attach(*, alert_id: int, incident_id: int, actor: Actor,
     if incident.archived_at is not None:
         raise DomainError("The incident is archived; unarchive it first.", field="incident")
     if alert.incident_id == incident.pk:
-        raise DomainError(f"The alert is already attached to {incident.reference}.",
-                          field="incident")
+        raise DomainError(
+            f"The alert is already attached to {incident.reference}.", field="incident"
+        )
     previous = alert.incident
     if previous is not None:
-        event_record(incident=previous, kind=EventKind.ALERT_DETACHED, actor=actor, now=now,
-                     payload={**_alert_summary(alert), "moved_to": incident.reference})
+        event_record(
+            incident=previous,
+            kind=EventKind.ALERT_DETACHED,
+            actor=actor,
+            now=now,
+            payload={**_alert_summary(alert), "moved_to": incident.reference},
+        )
     alert.incident = incident
     alert.save(update_fields=["incident"])
-    event_record(incident=incident, kind=EventKind.ALERT_ATTACHED, actor=actor, now=now,
-                 payload={**_alert_summary(alert), "reason": "manual",
-                          "moved_from": previous.reference if previous else None})
+    event_record(
+        incident=incident,
+        kind=EventKind.ALERT_ATTACHED,
+        actor=actor,
+        now=now,
+        payload={
+            **_alert_summary(alert),
+            "reason": "manual",
+            "moved_from": previous.reference if previous else None,
+        },
+    )
     return alert
 
 
 @transaction.atomic
-def alert_detach(*, alert_id: int, actor: Actor, reason: str = "",
-                 now: datetime | None = None) -> Alert:
+def alert_detach(
+    *, alert_id: int, actor: Actor, reason: str = "", now: datetime | None = None
+) -> Alert:
     """Take an alert off its incident; later duplicates of it stay detached."""
     now = aware_utc(now or now_utc())
     alert = _alert_lock(alert_id)
@@ -358,8 +469,13 @@ def alert_detach(*, alert_id: int, actor: Actor, reason: str = "",
         raise DomainError("The alert is not attached to an incident.", field="incident")
     alert.incident = None
     alert.save(update_fields=["incident"])
-    event_record(incident=incident, kind=EventKind.ALERT_DETACHED, actor=actor, now=now,
-                 payload={**_alert_summary(alert), "reason": reason.strip()})
+    event_record(
+        incident=incident,
+        kind=EventKind.ALERT_DETACHED,
+        actor=actor,
+        now=now,
+        payload={**_alert_summary(alert), "reason": reason.strip()},
+    )
     return alert
 
 
@@ -382,42 +498,68 @@ def _check_group_by(group_by: Sequence[str]) -> list[str]:
 
 
 @transaction.atomic
-def integration_create(*, name: str, source: str, actor: Actor = None,
-                       rate_limit_per_minute: int = 600, group_by: Sequence[str] = (),
-                       group_window_minutes: int = 60,
-                       propose_awareness: str = AwarenessProposal.NONE,
-                       with_signing_secret: bool = False,
-                       now: datetime | None = None) -> IssuedIntegration:
+def integration_create(
+    *,
+    name: str,
+    source: str,
+    actor: Actor = None,
+    rate_limit_per_minute: int = 600,
+    group_by: Sequence[str] = (),
+    group_window_minutes: int = 60,
+    propose_awareness: str = AwarenessProposal.NONE,
+    with_signing_secret: bool = False,
+    now: datetime | None = None,
+) -> IssuedIntegration:
     """Register a monitoring tool; returns its token (and signing secret) exactly once."""
     now = aware_utc(now or now_utc())
     if source not in AlertSource.values:
-        raise InvalidInput(f"source must be one of {', '.join(AlertSource.values)}.",
-                           field="source")
+        raise InvalidInput(
+            f"source must be one of {', '.join(AlertSource.values)}.", field="source"
+        )
     if propose_awareness not in AwarenessProposal.values:
-        raise InvalidInput(f"propose_awareness must be one of "
-                           f"{', '.join(AwarenessProposal.values)}.", field="propose_awareness")
+        raise InvalidInput(
+            f"propose_awareness must be one of {', '.join(AwarenessProposal.values)}.",
+            field="propose_awareness",
+        )
     if Integration.objects.filter(name=name).exists():
         raise DomainError(f"An integration named {name!r} already exists.", field="name")
     token = token_generate()
     secret = secret_generate() if with_signing_secret else ""
     integration = Integration(
-        name=name, source=source, token_prefix=token_prefix(token), token_hash=token_hash(token),
-        signing_secret=secret, rate_limit_per_minute=rate_limit_per_minute,
-        group_by=_check_group_by(group_by), group_window_minutes=group_window_minutes,
-        propose_awareness=propose_awareness, created_at=now, token_rotated_at=now,
+        name=name,
+        source=source,
+        token_prefix=token_prefix(token),
+        token_hash=token_hash(token),
+        signing_secret=secret,
+        rate_limit_per_minute=rate_limit_per_minute,
+        group_by=_check_group_by(group_by),
+        group_window_minutes=group_window_minutes,
+        propose_awareness=propose_awareness,
+        created_at=now,
+        token_rotated_at=now,
     )
     integration.full_clean()
     integration.save()
-    audit_append(actor=actor_label(actor), action="integration.created",
-                 object_type="integration", object_id=integration.pk,
-                 data={"name": name, "source": source, "token_prefix": integration.token_prefix,
-                       "signed": bool(secret)}, now=now)
+    audit_append(
+        actor=actor_label(actor),
+        action="integration.created",
+        object_type="integration",
+        object_id=integration.pk,
+        data={
+            "name": name,
+            "source": source,
+            "token_prefix": integration.token_prefix,
+            "signed": bool(secret),
+        },
+        now=now,
+    )
     return IssuedIntegration(integration=integration, token=token, signing_secret=secret)
 
 
 @transaction.atomic
-def integration_rotate_token(*, integration_id: int, actor: Actor = None,
-                             now: datetime | None = None) -> IssuedIntegration:
+def integration_rotate_token(
+    *, integration_id: int, actor: Actor = None, now: datetime | None = None
+) -> IssuedIntegration:
     """Issue a new token; the old one stops working at once."""
     now = aware_utc(now or now_utc())
     integration = Integration.objects.select_for_update().get(pk=integration_id)
@@ -426,34 +568,57 @@ def integration_rotate_token(*, integration_id: int, actor: Actor = None,
     integration.token_prefix, integration.token_hash = token_prefix(token), token_hash(token)
     integration.token_rotated_at = now
     integration.save(update_fields=["token_prefix", "token_hash", "token_rotated_at"])
-    audit_append(actor=actor_label(actor), action="integration.token_rotated",
-                 object_type="integration", object_id=integration.pk,
-                 data={"old_prefix": old_prefix, "new_prefix": integration.token_prefix}, now=now)
+    audit_append(
+        actor=actor_label(actor),
+        action="integration.token_rotated",
+        object_type="integration",
+        object_id=integration.pk,
+        data={"old_prefix": old_prefix, "new_prefix": integration.token_prefix},
+        now=now,
+    )
     return IssuedIntegration(integration=integration, token=token)
 
 
 @transaction.atomic
-def integration_set_signing_secret(*, integration_id: int, generate: bool, actor: Actor = None,
-                                   now: datetime | None = None) -> IssuedIntegration:
+def integration_set_signing_secret(
+    *, integration_id: int, generate: bool, actor: Actor = None, now: datetime | None = None
+) -> IssuedIntegration:
     """Generate a new signing secret (returned once) or remove it (signatures optional)."""
     now = aware_utc(now or now_utc())
     integration = Integration.objects.select_for_update().get(pk=integration_id)
     integration.signing_secret = secret_generate() if generate else ""
     integration.save(update_fields=["signing_secret"])
-    audit_append(actor=actor_label(actor), action="integration.signing_secret_"
-                 + ("rotated" if generate else "removed"), object_type="integration",
-                 object_id=integration.pk, data={"name": integration.name}, now=now)
-    return IssuedIntegration(integration=integration, token="",
-                             signing_secret=integration.signing_secret)
+    audit_append(
+        actor=actor_label(actor),
+        action="integration.signing_secret_" + ("rotated" if generate else "removed"),
+        object_type="integration",
+        object_id=integration.pk,
+        data={"name": integration.name},
+        now=now,
+    )
+    return IssuedIntegration(
+        integration=integration, token="", signing_secret=integration.signing_secret
+    )
 
 
 @transaction.atomic
-def integration_update(*, integration_id: int, changes: dict[str, Any], actor: Actor = None,
-                       now: datetime | None = None) -> Integration:
+def integration_update(
+    *,
+    integration_id: int,
+    changes: dict[str, Any],
+    actor: Actor = None,
+    now: datetime | None = None,
+) -> Integration:
     """Change an integration's settings (never its token or secret: those have commands)."""
     now = aware_utc(now or now_utc())
-    allowed = {"source", "rate_limit_per_minute", "group_by", "group_window_minutes",
-               "propose_awareness", "is_active"}
+    allowed = {
+        "source",
+        "rate_limit_per_minute",
+        "group_by",
+        "group_window_minutes",
+        "propose_awareness",
+        "is_active",
+    }
     if unknown := sorted(set(changes) - allowed):
         raise InvalidInput(f"{unknown[0]} cannot be changed here.", field=unknown[0])
     integration = Integration.objects.select_for_update().get(pk=integration_id)
@@ -467,14 +632,20 @@ def integration_update(*, integration_id: int, changes: dict[str, Any], actor: A
     if diff:
         integration.full_clean()
         integration.save(update_fields=list(diff))
-        audit_append(actor=actor_label(actor), action="integration.updated",
-                     object_type="integration", object_id=integration.pk,
-                     data={"name": integration.name, "changes": diff}, now=now)
+        audit_append(
+            actor=actor_label(actor),
+            action="integration.updated",
+            object_type="integration",
+            object_id=integration.pk,
+            data={"name": integration.name, "changes": diff},
+            now=now,
+        )
     return integration
 
 
-def idempotency_prune(*, older_than: timedelta = timedelta(days=7),
-                      now: datetime | None = None) -> int:
+def idempotency_prune(
+    *, older_than: timedelta = timedelta(days=7), now: datetime | None = None
+) -> int:
     """Forget replies older than `older_than` (senders retry within minutes, not weeks)."""
     now = aware_utc(now or now_utc())
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=now - older_than).delete()

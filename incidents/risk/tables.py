@@ -83,10 +83,6 @@ DPC_RAISING_SUBJECTS = frozenset({"children", "patients", "vulnerable_adults", "
 # single document)" (Annex 1 A2 p. 11) and 9/2022 IV.B ("combinations ... raise the risk"):
 # a record holding this many distinct data categories is a profile (DESIGN section 3.3).
 BREADTH_CATEGORY_THRESHOLD = 4
-# "... over time (one year of traffic data against one week)" (Annex 1 A2 p. 11): records
-# per data subject at or above which the volume factor applies (DESIGN section 3.3).
-VOLUME_RECORDS_PER_SUBJECT = 100
-
 # Ease of identification (ENISA 2013 section 3.1.2 pp. 4-5; Annex 2 pp. 17-18):
 # negligible 0.25, limited 0.5, significant 0.75, maximum 1.
 IDENTIFIABILITY_EI = MappingProxyType(
@@ -218,6 +214,8 @@ VULNERABLE_SUBJECTS = frozenset({"children", "patients", "vulnerable_adults"})
 # Annex B (1 000+ recipients) are not decided by size; DESIGN section 4.3.
 LARGE_SCALE_SUBJECTS = 10_000
 IDENTITY_CATEGORY = "identity"
+# ... combined with at least one other category (name + address: 9/2022 IV.B).
+LARGE_SCALE_MIN_CATEGORIES = 2
 # Exposures where the data is beyond any recipient the controller could ask to delete it.
 UNCONTROLLED_EXPOSURES = frozenset({"unknown_recipients", "exfiltrated", "published"})
 

@@ -53,16 +53,29 @@ class Poster:
     def __init__(self) -> None:
         self.client = Client()
 
-    def __call__(self, source: str, body: bytes | str | dict | list, *, token: str | None = None,
-                 content_type: str = "application/json", query: str = "", **headers: str):
+    def __call__(
+        self,
+        source: str,
+        body: bytes | str | dict | list,
+        *,
+        token: str | None = None,
+        content_type: str = "application/json",
+        query: str = "",
+        **headers: str,
+    ):
         if isinstance(body, dict | list):
             body = json.dumps(body).encode()
         elif isinstance(body, str):
             body = body.encode()
         if token is not None:
             headers.setdefault("Authorization", f"Bearer {token}")
-        return self.client.generic("POST", f"/api/v1/alerts/{source}/{query}", data=body,
-                                   content_type=content_type, headers=headers)
+        return self.client.generic(
+            "POST",
+            f"/api/v1/alerts/{source}/{query}",
+            data=body,
+            content_type=content_type,
+            headers=headers,
+        )
 
 
 @pytest.fixture

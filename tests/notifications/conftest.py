@@ -25,8 +25,10 @@ def utc(*args) -> datetime:
 
 def make_user(username: str, *, perms: tuple[str, ...] = (), email: str | None = None):
     user = get_user_model().objects.create_user(
-        username=username, email=email if email is not None else f"{username}@example.test",
-        password="pw", first_name=username.title(),
+        username=username,
+        email=email if email is not None else f"{username}@example.test",
+        password="pw",
+        first_name=username.title(),
     )
     for perm in perms:
         app_label, codename = perm.split(".")
@@ -44,8 +46,12 @@ def assignee(db):
 @pytest.fixture
 def organization(db) -> Organization:
     return Organization.objects.create(
-        legal_name="Beispiel GmbH", role="controller", country="DE",
-        dpo_name="Dora DPO", dpo_email="dora.dpo@example.test", dpo_phone="+4930901820",
+        legal_name="Beispiel GmbH",
+        role="controller",
+        country="DE",
+        dpo_name="Dora DPO",
+        dpo_email="dora.dpo@example.test",
+        dpo_phone="+4930901820",
     )
 
 
@@ -54,8 +60,12 @@ def breach(db, assignee, organization) -> Incident:
     """A German breach, aware 2026-03-02 09:30 UTC: GDPR Art. 33 clock running (72 h)."""
     return incident_create(
         actor=assignee,
-        data={"title": "Laptop stolen & unencrypted", "aware_at": AWARE_AT,
-              "countries": ["DE"], "assignee": assignee},
+        data={
+            "title": "Laptop stolen & unencrypted",
+            "aware_at": AWARE_AT,
+            "countries": ["DE"],
+            "assignee": assignee,
+        },
         now=AWARE_AT + timedelta(minutes=5),
     )
 
@@ -83,17 +93,26 @@ def api_client() -> APIClient:
 
 @pytest.fixture
 def sendgrid():
-    with FakeSendGrid() as fake, override_settings(
-        SENDGRID_API_KEY=SENDGRID_KEY, SENDGRID_API_HOST=fake.url,
-        DEFAULT_FROM_EMAIL="breachdesk@example.test",
+    with (
+        FakeSendGrid() as fake,
+        override_settings(
+            SENDGRID_API_KEY=SENDGRID_KEY,
+            SENDGRID_API_HOST=fake.url,
+            DEFAULT_FROM_EMAIL="breachdesk@example.test",
+        ),
     ):
         yield fake
 
 
 @pytest.fixture
 def twilio():
-    with FakeTwilio() as fake, override_settings(
-        TWILIO_ACCOUNT_SID=TWILIO_SID, TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
-        TWILIO_FROM_NUMBER=TWILIO_FROM, TWILIO_API_BASE=fake.url,
+    with (
+        FakeTwilio() as fake,
+        override_settings(
+            TWILIO_ACCOUNT_SID=TWILIO_SID,
+            TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
+            TWILIO_FROM_NUMBER=TWILIO_FROM,
+            TWILIO_API_BASE=fake.url,
+        ),
     ):
         yield fake

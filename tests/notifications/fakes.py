@@ -53,7 +53,7 @@ class FakeServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 received = Received(
                     method="POST",
@@ -73,7 +73,7 @@ class FakeServer:
                 self.end_headers()
                 self.wfile.write(reply.body)
 
-            def log_message(self, format, *args) -> None:  # noqa: A002 (keep test output quiet)
+            def log_message(self, format, *args) -> None:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -126,8 +126,10 @@ class FakeTwilio(FakeServer):
 
     def default_reply(self, received: Received) -> Reply:
         parts = received.path.split("/")
-        if len(parts) != 5 or parts[1:3] != ["2010-04-01", "Accounts"] or parts[4] != (
-            "Messages.json"
+        if (
+            len(parts) != 5
+            or parts[1:3] != ["2010-04-01", "Accounts"]
+            or parts[4] != ("Messages.json")
         ):
             return Reply(404, b'{"code": 20404, "message": "not found", "status": 404}')
         form = received.form()

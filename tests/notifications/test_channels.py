@@ -15,12 +15,21 @@ from tests.notifications.conftest import SENDGRID_KEY, TWILIO_FROM, TWILIO_SID, 
 from tests.notifications.fakes import FakeSendGrid, FakeTwilio, Reply
 
 EMAIL = Message(
-    channel="email", to="dora.dpo@example.test", subject="GDPR deadline in 24 h",
-    body="Plain text body", html_body="<p>HTML body</p>", reference="reminder-42",
+    channel="email",
+    to="dora.dpo@example.test",
+    subject="GDPR deadline in 24 h",
+    body="Plain text body",
+    html_body="<p>HTML body</p>",
+    reference="reminder-42",
     metadata={"attempt": "42"},
 )
-SMS = Message(channel="sms", to="+49 30 901820", subject="", body="BreachDesk: due in 1 h",
-              reference="reminder-43")
+SMS = Message(
+    channel="sms",
+    to="+49 30 901820",
+    subject="",
+    body="BreachDesk: due in 1 h",
+    reference="reminder-43",
+)
 
 
 def free_port() -> int:
@@ -33,8 +42,9 @@ def free_port() -> int:
 
 
 @pytest.mark.django_db
-@override_settings(SENDGRID_API_KEY="", TWILIO_ACCOUNT_SID="", TWILIO_AUTH_TOKEN="",
-                   TWILIO_FROM_NUMBER="")
+@override_settings(
+    SENDGRID_API_KEY="", TWILIO_ACCOUNT_SID="", TWILIO_AUTH_TOKEN="", TWILIO_FROM_NUMBER=""
+)
 def test_without_credentials_both_kinds_go_to_the_outbox():
     for kind, message in (("email", EMAIL), ("sms", SMS)):
         channel = get_channel(kind)
@@ -53,8 +63,12 @@ def test_without_credentials_both_kinds_go_to_the_outbox():
     assert rows[0].metadata == {"attempt": "42"}
 
 
-@override_settings(SENDGRID_API_KEY="SG.x", TWILIO_ACCOUNT_SID=TWILIO_SID,
-                   TWILIO_AUTH_TOKEN=TWILIO_TOKEN, TWILIO_FROM_NUMBER="")
+@override_settings(
+    SENDGRID_API_KEY="SG.x",
+    TWILIO_ACCOUNT_SID=TWILIO_SID,
+    TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
+    TWILIO_FROM_NUMBER="",
+)
 def test_twilio_needs_all_three_settings_sendgrid_only_the_key():
     assert get_channel("email").provider == "sendgrid"
     assert get_channel("sms").provider == "outbox"
@@ -77,7 +91,11 @@ def test_sendgrid_sends_v3_mail_and_keeps_the_message_id(sendgrid):
     result = get_channel("email").send(EMAIL)
 
     assert (result.provider, result.provider_message_id, result.accepted, result.status) == (
-        "sendgrid", "sg-msg-0001", True, "202")
+        "sendgrid",
+        "sg-msg-0001",
+        True,
+        "202",
+    )
     [request] = sendgrid.received
     assert request.path == "/v3/mail/send"
     assert request.headers["authorization"] == f"Bearer {SENDGRID_KEY}"
@@ -85,17 +103,24 @@ def test_sendgrid_sends_v3_mail_and_keeps_the_message_id(sendgrid):
     body = request.json()
     assert body["from"] == {"email": "breachdesk@example.test"}
     assert body["subject"] == "GDPR deadline in 24 h"
-    assert body["content"] == [{"type": "text/plain", "value": "Plain text body"},
-                               {"type": "text/html", "value": "<p>HTML body</p>"}]
+    assert body["content"] == [
+        {"type": "text/plain", "value": "Plain text body"},
+        {"type": "text/html", "value": "<p>HTML body</p>"},
+    ]
     [personalization] = body["personalizations"]
     assert personalization["to"] == [{"email": "dora.dpo@example.test"}]
     # Correlation ids ride per personalization (never top-level: the spec types that a string).
-    assert personalization["custom_args"] == {"breachdesk_ref": "reminder-42",
-                                              "breachdesk_attempt": "42"}
+    assert personalization["custom_args"] == {
+        "breachdesk_ref": "reminder-42",
+        "breachdesk_attempt": "42",
+    }
     assert "custom_args" not in body
     log = OutboxMessage.objects.get()
-    assert (log.provider, log.provider_message_id, log.status) == ("sendgrid", "sg-msg-0001",
-                                                                   "accepted")
+    assert (log.provider, log.provider_message_id, log.status) == (
+        "sendgrid",
+        "sg-msg-0001",
+        "accepted",
+    )
 
 
 @pytest.mark.django_db
@@ -111,8 +136,9 @@ def test_sendgrid_sends_v3_mail_and_keeps_the_message_id(sendgrid):
         (503, True, None, "service unavailable"),
     ],
 )
-def test_sendgrid_errors_become_typed_channel_errors(sendgrid, status, retryable, field_name,
-                                                     message):
+def test_sendgrid_errors_become_typed_channel_errors(
+    sendgrid, status, retryable, field_name, message
+):
     sendgrid.reply_next(status, FakeSendGrid.error(status, message, field_name))
 
     with pytest.raises(ChannelError) as caught:
@@ -130,8 +156,12 @@ def test_sendgrid_errors_become_typed_channel_errors(sendgrid, status, retryable
 
 
 def test_sendgrid_unreachable_is_retryable():
-    channel = SendGridEmailChannel(api_key="SG.x", host=f"http://127.0.0.1:{free_port()}",
-                                   from_email="a@example.test", timeout=2)
+    channel = SendGridEmailChannel(
+        api_key="SG.x",
+        host=f"http://127.0.0.1:{free_port()}",
+        from_email="a@example.test",
+        timeout=2,
+    )
     with pytest.raises(ChannelError) as caught:
         channel.send(EMAIL)
     assert caught.value.retryable
@@ -141,8 +171,9 @@ def test_sendgrid_unreachable_is_retryable():
 def test_sendgrid_read_timeout_is_an_unknown_outcome_not_a_blind_retry():
     with FakeSendGrid() as fake:
         fake.default_reply = lambda received: (time.sleep(0.6), Reply(202, b""))[1]
-        channel = SendGridEmailChannel(api_key="SG.x", host=fake.url,
-                                       from_email="a@example.test", timeout=0.2)
+        channel = SendGridEmailChannel(
+            api_key="SG.x", host=fake.url, from_email="a@example.test", timeout=0.2
+        )
         with pytest.raises(ChannelError) as caught:
             channel.send(EMAIL)
     assert caught.value.outcome_unknown
@@ -165,11 +196,17 @@ def test_twilio_creates_a_message_and_keeps_the_sid(twilio):
     assert request.basic_auth() == (TWILIO_SID, TWILIO_TOKEN)
     assert request.headers["content-type"].startswith("application/x-www-form-urlencoded")
     # The number is normalised to E.164 before it leaves.
-    assert request.form() == {"To": "+4930901820", "From": TWILIO_FROM,
-                              "Body": "BreachDesk: due in 1 h"}
+    assert request.form() == {
+        "To": "+4930901820",
+        "From": TWILIO_FROM,
+        "Body": "BreachDesk: due in 1 h",
+    }
     log = OutboxMessage.objects.get()
     assert (log.provider, log.provider_message_id, log.status) == (
-        "twilio", result.provider_message_id, "accepted")
+        "twilio",
+        result.provider_message_id,
+        "accepted",
+    )
 
 
 @pytest.mark.django_db
@@ -187,8 +224,14 @@ def test_twilio_rejects_non_e164_numbers_without_calling_out(twilio, number):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("status", "code", "retryable"),
-    [(400, 21211, False), (400, 21610, False), (401, 20003, False), (429, 20429, True),
-     (500, 20500, True), (503, 20503, True)],
+    [
+        (400, 21211, False),
+        (400, 21610, False),
+        (401, 20003, False),
+        (429, 20429, True),
+        (500, 20500, True),
+        (503, 20503, True),
+    ],
 )
 def test_twilio_errors_become_typed_channel_errors(twilio, status, code, retryable):
     twilio.reply_next(status, FakeTwilio.error(status, code, f"error {code} happened"))
@@ -204,16 +247,24 @@ def test_twilio_errors_become_typed_channel_errors(twilio, status, code, retryab
 
 
 def test_twilio_unreachable_is_retryable():
-    channel = TwilioSmsChannel(account_sid=TWILIO_SID, auth_token=TWILIO_TOKEN,
-                               from_number=TWILIO_FROM,
-                               api_base=f"http://127.0.0.1:{free_port()}", timeout=2)
+    channel = TwilioSmsChannel(
+        account_sid=TWILIO_SID,
+        auth_token=TWILIO_TOKEN,
+        from_number=TWILIO_FROM,
+        api_base=f"http://127.0.0.1:{free_port()}",
+        timeout=2,
+    )
     with pytest.raises(ChannelError) as caught:
         channel.send(SMS)
     assert caught.value.retryable
 
 
 def test_twilio_refuses_bodies_over_1600_characters():
-    channel = TwilioSmsChannel(account_sid=TWILIO_SID, auth_token=TWILIO_TOKEN,
-                               from_number=TWILIO_FROM, api_base="http://127.0.0.1:9")
+    channel = TwilioSmsChannel(
+        account_sid=TWILIO_SID,
+        auth_token=TWILIO_TOKEN,
+        from_number=TWILIO_FROM,
+        api_base="http://127.0.0.1:9",
+    )
     with pytest.raises(ChannelError, match="1601 characters"):
         channel.send(Message(channel="sms", to="+4930901820", subject="", body="x" * 1601))

@@ -91,8 +91,9 @@ def test_calendar_document_shape():
     assert "DTSTART:20260305T093000Z" in lines
     assert "DTEND:20260305T094500Z" in lines
     assert "SUMMARY:BD-2026-0001: supervisory authority notice deadline (GDPR\\, EU)" in lines
-    assert ("DESCRIPTION:Legal basis: GDPR Art. 33(1)\\; Art. 33(3)\\n"
-            "https://x.example/a\\,b") in lines
+    assert (
+        "DESCRIPTION:Legal basis: GDPR Art. 33(1)\\; Art. 33(3)\\nhttps://x.example/a\\,b"
+    ) in lines
     assert lines.count("BEGIN:VALARM") == 2
     assert "TRIGGER;RELATED=START:-PT24H" in lines
     assert "TRIGGER;RELATED=START:-PT1H" in lines

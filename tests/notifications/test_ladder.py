@@ -23,14 +23,38 @@ def keys(now, policy=GDPR, start=START, due=DUE):
         (DUE - 48 * H - timedelta(seconds=1), []),
         (DUE - 48 * H, ["remaining-48h"]),
         (DUE - 24 * H, ["remaining-48h", "remaining-24h"]),
-        (DUE - 1 * H, ["remaining-48h", "remaining-24h", "remaining-12h", "remaining-6h",
-                       "remaining-1h"]),
-        (DUE - timedelta(seconds=1), ["remaining-48h", "remaining-24h", "remaining-12h",
-                                      "remaining-6h", "remaining-1h"]),
-        (DUE, ["remaining-48h", "remaining-24h", "remaining-12h", "remaining-6h",
-               "remaining-1h", "overdue-0h"]),
-        (DUE + 13 * H, ["remaining-48h", "remaining-24h", "remaining-12h", "remaining-6h",
-                        "remaining-1h", "overdue-0h", "overdue-6h", "overdue-12h"]),
+        (
+            DUE - 1 * H,
+            ["remaining-48h", "remaining-24h", "remaining-12h", "remaining-6h", "remaining-1h"],
+        ),
+        (
+            DUE - timedelta(seconds=1),
+            ["remaining-48h", "remaining-24h", "remaining-12h", "remaining-6h", "remaining-1h"],
+        ),
+        (
+            DUE,
+            [
+                "remaining-48h",
+                "remaining-24h",
+                "remaining-12h",
+                "remaining-6h",
+                "remaining-1h",
+                "overdue-0h",
+            ],
+        ),
+        (
+            DUE + 13 * H,
+            [
+                "remaining-48h",
+                "remaining-24h",
+                "remaining-12h",
+                "remaining-6h",
+                "remaining-1h",
+                "overdue-0h",
+                "overdue-6h",
+                "overdue-12h",
+            ],
+        ),
     ],
 )
 def test_steps_fire_at_due_minus_offset_then_every_six_hours_overdue(now, expected):
@@ -41,8 +65,12 @@ def test_steps_before_the_clock_started_never_exist():
     # A 24-hour deadline (NIS2 early warning) has no 48-hours-left reminder; 24 h fires at start.
     due = START + 24 * H
     assert keys(START, due=due) == ["remaining-24h"]
-    assert keys(due - H, due=due) == ["remaining-24h", "remaining-12h", "remaining-6h",
-                                      "remaining-1h"]
+    assert keys(due - H, due=due) == [
+        "remaining-24h",
+        "remaining-12h",
+        "remaining-6h",
+        "remaining-1h",
+    ]
 
 
 def test_no_overdue_steps_when_disabled_and_fractional_offsets():

@@ -114,13 +114,13 @@ def test_reminder_text_names_the_duty_due_time_and_link(duty, settings):
     assert f"Due:        {duty.due_at:%Y-%m-%d %H:%M} UTC" in body
     assert "Time left:  23 h 58 min" in body
     assert "Step:       24 h before the deadline" in body
-    assert (f"https://breachdesk.example.org/admin/incidents/incident/{incident.pk}/change/"
-            in body)
+    assert f"https://breachdesk.example.org/admin/incidents/incident/{incident.pk}/change/" in body
     assert "Catch-up" not in body
     sms = deliveries(attempt).get(channel="sms")
     assert len(sms.body) <= 320
     assert sms.subject == ""
-    assert incident.reference in sms.body and "due in 23 h 58 min" in sms.body
+    assert incident.reference in sms.body
+    assert "due in 23 h 58 min" in sms.body
 
 
 @pytest.mark.django_db
@@ -131,9 +131,11 @@ def test_a_late_sweep_sends_one_catch_up_message_naming_the_missed_steps(duty):
     rows = {r.step_key: r for r in attempts(duty)}
     assert list(rows) == ["remaining-48h", "remaining-24h", "remaining-12h", "remaining-6h"]
     lead = rows["remaining-6h"]
-    assert lead.status == "sent" and lead.covered_by is None
+    assert lead.status == "sent"
+    assert lead.covered_by is None
     for key in ("remaining-48h", "remaining-24h", "remaining-12h"):
-        assert rows[key].status == "covered" and rows[key].covered_by == lead
+        assert rows[key].status == "covered"
+        assert rows[key].covered_by == lead
     assert rows["remaining-48h"].lateness_seconds == 43 * 3600
     assert lead.lateness_seconds == 3600
     assert report.lateness_seconds == [3600.0]
@@ -148,16 +150,25 @@ def test_a_late_sweep_sends_one_catch_up_message_naming_the_missed_steps(duty):
     assert "Catch-up for 3 missed reminder(s)" in messages[2].body  # the SMS
 
     [event] = reminder_events(duty)
-    assert event.payload["steps"] == ["remaining-48h", "remaining-24h", "remaining-12h",
-                                      "remaining-6h"]
+    assert event.payload["steps"] == [
+        "remaining-48h",
+        "remaining-24h",
+        "remaining-12h",
+        "remaining-6h",
+    ]
     assert event.payload["catch_up"] is True
     assert event.payload["missed_steps"] == ["remaining-48h", "remaining-24h", "remaining-12h"]
-    assert event.payload["lateness_seconds"] == {"remaining-48h": 154800.0,
-                                                 "remaining-24h": 68400.0,
-                                                 "remaining-12h": 25200.0,
-                                                 "remaining-6h": 3600.0}
+    assert event.payload["lateness_seconds"] == {
+        "remaining-48h": 154800.0,
+        "remaining-24h": 68400.0,
+        "remaining-12h": 25200.0,
+        "remaining-6h": 3600.0,
+    }
     assert [r["to"] for r in event.payload["recipients"]] == [
-        "alice@example.test", "dora.dpo@example.test", "+4930901820"]
+        "alice@example.test",
+        "dora.dpo@example.test",
+        "+4930901820",
+    ]
 
     # The covered steps are done: the next steps arrive on time, one by one.
     sweep_at(moment + timedelta(minutes=1))
@@ -177,13 +188,19 @@ def test_overdue_every_six_hours_and_missed_recorded_once(duty):
     duty.refresh_from_db()
     assert duty.missed_recorded_at is None
 
-    for moment in (due + timedelta(seconds=1), due + 1 * H, due + 6 * H, due + 6 * H,
-                   due + 11 * H, due + 12 * H, due + 12 * H + timedelta(minutes=3)):
+    for moment in (
+        due + timedelta(seconds=1),
+        due + 1 * H,
+        due + 6 * H,
+        due + 6 * H,
+        due + 11 * H,
+        due + 12 * H,
+        due + 12 * H + timedelta(minutes=3),
+    ):
         sweep_at(moment)
 
     keys = list(attempts(duty).values_list("step_key", flat=True))
-    assert keys == [*(f"remaining-{h}h" for h in LADDER), "overdue-0h", "overdue-6h",
-                    "overdue-12h"]
+    assert keys == [*(f"remaining-{h}h" for h in LADDER), "overdue-0h", "overdue-6h", "overdue-12h"]
     assert sent_messages(duty) == 8
     missed = IncidentEvent.objects.filter(incident=duty.incident, kind="obligation_missed")
     [event] = missed
@@ -200,26 +217,37 @@ def test_overdue_every_six_hours_and_missed_recorded_once(duty):
 @pytest.mark.django_db
 def test_met_and_waived_obligations_get_no_reminders_and_are_never_missed(duty, assignee):
     with time_machine.travel(duty.due_at - 50 * H, tick=False):
-        obligation_meet(obligation_id=duty.pk, actor=assignee, met_at=duty.due_at - 50 * H,
-                        evidence={"ticket": "DPA-1"})
+        obligation_meet(
+            obligation_id=duty.pk,
+            actor=assignee,
+            met_at=duty.due_at - 50 * H,
+            evidence={"ticket": "DPA-1"},
+        )
     for moment in (duty.due_at - 24 * H, duty.due_at + 7 * H):
         sweep_at(moment)
     assert not attempts(duty).exists()
-    assert not IncidentEvent.objects.filter(kind__in=["reminder_sent", "obligation_missed"],
-                                            payload__obligation_id=duty.pk).exists()
+    assert not IncidentEvent.objects.filter(
+        kind__in=["reminder_sent", "obligation_missed"], payload__obligation_id=duty.pk
+    ).exists()
 
 
 @pytest.mark.django_db
 def test_a_duty_met_between_claim_and_crash_recovery_is_cancelled(duty, assignee):
     step_at = duty.due_at - 24 * H
-    claim = reminder_claim(obligation_id=duty.pk, due_at=duty.due_at,
-                           steps=[step_from_key("remaining-24h", step_at)], now=step_at)
+    claim = reminder_claim(
+        obligation_id=duty.pk,
+        due_at=duty.due_at,
+        steps=[step_from_key("remaining-24h", step_at)],
+        now=step_at,
+    )
     assert claim is not None  # ... and the worker dies before sending
-    obligation_waive(obligation_id=duty.pk, actor=assignee, justification="Filed on paper.",
-                     now=step_at + H)
+    obligation_waive(
+        obligation_id=duty.pk, actor=assignee, justification="Filed on paper.", now=step_at + H
+    )
     report = sweep_at(step_at + LEASE + timedelta(seconds=1))
     attempt = attempts(duty).get()
-    assert attempt.status == "cancelled" and "waived" in attempt.error
+    assert attempt.status == "cancelled"
+    assert "waived" in attempt.error
     assert report.cancelled == 1
     assert not deliveries(attempt).exists()
 
@@ -229,16 +257,21 @@ def test_when_the_deadline_moves_the_ladder_restarts_from_the_new_deadline(duty,
     old_due = duty.due_at
     sweep_at(old_due - 48 * H)
     with time_machine.travel(old_due - 47 * H, tick=False):
-        incident_update(incident_id=duty.incident_id, actor=assignee,
-                        changes={"aware_at": duty.clock_started_at + 10 * H},
-                        aware_at_reason="Awareness was confirmed later by forensics.")
+        incident_update(
+            incident_id=duty.incident_id,
+            actor=assignee,
+            changes={"aware_at": duty.clock_started_at + 10 * H},
+            aware_at_reason="Awareness was confirmed later by forensics.",
+        )
     duty.refresh_from_db()
     assert duty.due_at == old_due + 10 * H
     sweep_at(old_due - 40 * H)
     assert attempts(duty).count() == 1  # no double 48 h reminder for the new deadline yet
     sweep_at(duty.due_at - 48 * H)
     assert list(attempts(duty).values_list("step_key", "due_at")) == [
-        ("remaining-48h", old_due), ("remaining-48h", duty.due_at)]
+        ("remaining-48h", old_due),
+        ("remaining-48h", duty.due_at),
+    ]
 
 
 # --- crash after claim ---------------------------------------------------------------------------
@@ -249,11 +282,16 @@ def test_a_claim_without_send_is_completed_by_a_later_sweep_after_the_lease_once
     sweep_at(duty.due_at - 48 * H)
     step_at = duty.due_at - 24 * H
     # A worker commits its claim and crashes before calling any provider.
-    claim = reminder_claim(obligation_id=duty.pk, due_at=duty.due_at,
-                           steps=[step_from_key("remaining-24h", step_at)], now=step_at)
+    claim = reminder_claim(
+        obligation_id=duty.pk,
+        due_at=duty.due_at,
+        steps=[step_from_key("remaining-24h", step_at)],
+        now=step_at,
+    )
     assert claim is not None
     crashed = attempts(duty).get(step_key="remaining-24h")
-    assert crashed.status == "claimed" and crashed.lease_until == step_at + LEASE
+    assert crashed.status == "claimed"
+    assert crashed.lease_until == step_at + LEASE
 
     for moment in (step_at, step_at + timedelta(minutes=1), step_at + LEASE):
         sweep_at(moment)  # lease still held: nobody else may send it
@@ -279,7 +317,8 @@ def test_a_second_claim_of_the_same_step_loses_on_the_unique_constraint(duty):
     step = step_from_key("remaining-48h", duty.due_at - 48 * H)
     first = reminder_claim(obligation_id=duty.pk, due_at=duty.due_at, steps=[step], now=step.at)
     second = reminder_claim(obligation_id=duty.pk, due_at=duty.due_at, steps=[step], now=step.at)
-    assert first is not None and second is None
+    assert first is not None
+    assert second is None
     assert attempts(duty).count() == 1
 
 
@@ -288,21 +327,29 @@ def test_a_second_claim_of_the_same_step_loses_on_the_unique_constraint(duty):
 
 @pytest.mark.django_db
 def test_reminders_go_through_sendgrid_and_twilio_with_provider_ids(duty, sendgrid, twilio):
-    OnCallContact.objects.create(name="Oscar On-call", email="oscar@example.test",
-                                 phone="+4915112345678", channels=["email", "sms"])
-    OnCallContact.objects.create(name="Inactive", email="gone@example.test", channels=["email"],
-                                 active=False)
+    OnCallContact.objects.create(
+        name="Oscar On-call",
+        email="oscar@example.test",
+        phone="+4915112345678",
+        channels=["email", "sms"],
+    )
+    OnCallContact.objects.create(
+        name="Inactive", email="gone@example.test", channels=["email"], active=False
+    )
     sweep_at(duty.due_at - 48 * H)
 
     attempt = attempts(duty).get()
-    assert [p["personalizations"][0]["to"][0]["email"] for p in
-            (r.json() for r in sendgrid.received)] == [
-        "alice@example.test", "dora.dpo@example.test", "oscar@example.test"]
-    assert all(r.json()["personalizations"][0]["custom_args"]["breachdesk_ref"]
-               == f"reminder-{attempt.pk}" for r in sendgrid.received)
+    assert [
+        p["personalizations"][0]["to"][0]["email"] for p in (r.json() for r in sendgrid.received)
+    ] == ["alice@example.test", "dora.dpo@example.test", "oscar@example.test"]
+    assert all(
+        r.json()["personalizations"][0]["custom_args"]["breachdesk_ref"] == f"reminder-{attempt.pk}"
+        for r in sendgrid.received
+    )
     assert [r.form()["To"] for r in twilio.received] == ["+4930901820", "+4915112345678"]
-    assert all(r.path == f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
-               for r in twilio.received)
+    assert all(
+        r.path == f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json" for r in twilio.received
+    )
     assert [(r["channel"], r["to"], r["provider"]) for r in attempt.results] == [
         ("email", "alice@example.test", "sendgrid"),
         ("email", "dora.dpo@example.test", "sendgrid"),
@@ -312,10 +359,13 @@ def test_reminders_go_through_sendgrid_and_twilio_with_provider_ids(duty, sendgr
     ]
     ids = [r["provider_message_id"] for r in attempt.results]
     assert [ids[0], ids[1], ids[3]] == ["sg-msg-0001", "sg-msg-0002", "sg-msg-0003"]
-    assert ids[2].startswith("SM") and ids[4].startswith("SM") and ids[2] != ids[4]
+    assert ids[2].startswith("SM")
+    assert ids[4].startswith("SM")
+    assert ids[2] != ids[4]
     log = OutboxMessage.objects.filter(reference=f"reminder-{attempt.pk}")
     assert sorted(log.values_list("provider", "provider_message_id")) == sorted(
-        (r["provider"], r["provider_message_id"]) for r in attempt.results)
+        (r["provider"], r["provider_message_id"]) for r in attempt.results
+    )
     [event] = reminder_events(duty)
     assert [d["provider_message_id"] for d in event.payload["deliveries"]] == ids
 
@@ -331,7 +381,8 @@ def test_retryable_provider_failure_is_retried_after_the_lease(duty, organizatio
     report = sweep_at(step_at)
     attempt = attempts(duty).get()
     assert report.retry_later == 1
-    assert attempt.status == "claimed" and "try later" in attempt.error
+    assert attempt.status == "claimed"
+    assert "try later" in attempt.error
     assert not reminder_events(duty).exists()
 
     sweep_at(step_at + LEASE + timedelta(seconds=1))
@@ -343,8 +394,9 @@ def test_retryable_provider_failure_is_retried_after_the_lease(duty, organizatio
 
 
 @pytest.mark.django_db
-def test_permanent_failures_and_missing_recipients_mark_the_attempt_failed(duty, organization,
-                                                                           sendgrid):
+def test_permanent_failures_and_missing_recipients_mark_the_attempt_failed(
+    duty, organization, sendgrid
+):
     organization.dpo_phone = ""
     organization.save()
     sendgrid.reply_next(400, sendgrid.error(400, "bad address", "personalizations.0.to"))
@@ -352,14 +404,16 @@ def test_permanent_failures_and_missing_recipients_mark_the_attempt_failed(duty,
     sweep_at(duty.due_at - 48 * H)
     attempt = attempts(duty).get()
     assert attempt.status == "failed"
-    assert "bad address" in attempt.error and "bad key" in attempt.error
+    assert "bad address" in attempt.error
+    assert "bad key" in attempt.error
 
     Incident.objects.filter(pk=duty.incident_id).update(assignee=None)
     organization.dpo_email = ""
     organization.save()
     sweep_at(duty.due_at - 24 * H)
     lonely = attempts(duty).get(step_key="remaining-24h")
-    assert lonely.status == "failed" and "no recipients" in lonely.error
+    assert lonely.status == "failed"
+    assert "no recipients" in lonely.error
     assert not reminder_events(duty).exists()
 
 
@@ -370,7 +424,8 @@ def test_guidance_targets_are_reminded_like_deadlines_but_never_missed(duty):
     sweep_at(target - 48 * H)
     sweep_at(target + 1 * H)
     keys = list(attempts(duty).values_list("step_key", flat=True))
-    assert keys[0] == "remaining-48h" and keys[-1] == "overdue-0h"
+    assert keys[0] == "remaining-48h"
+    assert keys[-1] == "overdue-0h"
     email = deliveries(attempts(duty).first()).first()
     assert "guidance / internal target" in email.body
     assert not IncidentEvent.objects.filter(kind="obligation_missed").exists()
@@ -415,8 +470,9 @@ def test_on_call_contacts_are_validated(fields, error_field):
 
 @pytest.mark.django_db
 def test_valid_on_call_contact():
-    OnCallContact(name="Y", email="y@example.test", phone="+4930901820",
-                  channels=["email", "sms"]).full_clean()
+    OnCallContact(
+        name="Y", email="y@example.test", phone="+4930901820", channels=["email", "sms"]
+    ).full_clean()
 
 
 @pytest.mark.django_db
@@ -430,7 +486,8 @@ def test_ladder_rows_are_validated():
 def test_the_task_runs_the_sweep(duty):
     with time_machine.travel(duty.due_at - 48 * H, tick=False):
         summary = deadline_reminders_sweep()
-        assert summary["claimed"] >= 1 and summary["sent"] >= 1
+        assert summary["claimed"] >= 1
+        assert summary["sent"] >= 1
         task_id = async_task("notifications.tasks.deadline_reminders_sweep")  # sync in tests
         assert result(task_id)["sent"] == 0
     assert sent_messages(duty) == 1
@@ -442,7 +499,11 @@ def test_ensure_schedules_is_idempotent_by_name(capsys):
     call_command("ensure_schedules")
     [schedule] = Schedule.objects.filter(name="deadline-reminders-sweep")
     assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
-        "notifications.tasks.deadline_reminders_sweep", Schedule.MINUTES, 1, -1)
+        "notifications.tasks.deadline_reminders_sweep",
+        Schedule.MINUTES,
+        1,
+        -1,
+    )
     Schedule.objects.filter(pk=schedule.pk).update(minutes=30, func="old.path")
     call_command("ensure_schedules")
     schedule.refresh_from_db()
@@ -455,3 +516,34 @@ def test_ensure_schedules_is_idempotent_by_name(capsys):
 def test_fixture_duty_is_the_gdpr_authority_clock(breach):
     assert authority_duty(breach).audience == "supervisory_authority"
     assert AttemptStatus.CLAIMED == "claimed"
+
+
+@pytest.mark.django_db
+def test_a_long_outage_is_summarised_not_listed_step_by_step(duty):
+    sweep_at(duty.due_at + 10 * 24 * H + timedelta(minutes=1))  # first sweep 10 days late
+    rows = attempts(duty)
+    assert rows.count() == 5 + 41  # every step is recorded as done ...
+    lead = rows.get(covered_by__isnull=True)
+    assert lead.step_key == "overdue-240h"
+    body = deliveries(lead).first().body  # ... but the one message stays readable
+    assert "and 40 more (up to 234 h after the deadline)" in body
+    assert len(body) < 3000
+
+
+@pytest.mark.django_db
+def test_a_crash_while_rendering_is_isolated_and_retried_after_the_lease(duty, settings, caplog):
+    templates = settings.TEMPLATES
+    settings.TEMPLATES = [{**templates[0], "DIRS": [], "APP_DIRS": False}]
+    step_at = duty.due_at - 48 * H
+    report = sweep_at(step_at)
+    assert report.errors == 1
+    assert "crashed; retried after the lease" in caplog.text
+    attempt = attempts(duty).get()
+    assert attempt.status == "claimed"
+    assert not deliveries(attempt).exists()
+
+    settings.TEMPLATES = templates
+    sweep_at(step_at + LEASE + timedelta(seconds=1))
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.tries) == ("sent", 2)
+    assert deliveries(attempt).count() == 3

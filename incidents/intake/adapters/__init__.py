@@ -33,8 +33,9 @@ SOURCES = tuple(ADAPTERS)
 BATCH_SOURCES = frozenset({"alertmanager", "grafana", "cloudevents"})
 
 
-def normalize(source: str, payload: Any, *, received_at: datetime,
-              headers: Mapping[str, str] | None = None) -> list[NormalizedAlert]:
+def normalize(
+    source: str, payload: Any, *, received_at: datetime, headers: Mapping[str, str] | None = None
+) -> list[NormalizedAlert]:
     """Map one parsed JSON body from `source` to alerts; raises PayloadError on a bad shape."""
     try:
         adapter = ADAPTERS[source]

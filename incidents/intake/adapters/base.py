@@ -18,14 +18,40 @@ STATUSES = (FIRING, RESOLVED)
 # Canonical severities (PagerDuty's four, plus "unknown" when a tool sends none).
 SEVERITIES = ("critical", "error", "warning", "info", "unknown")
 _SEVERITY_ALIASES = {
-    "critical": "critical", "crit": "critical", "fatal": "critical", "page": "critical",
-    "emergency": "critical", "emerg": "critical", "alert": "critical", "disaster": "critical",
-    "p1": "critical", "sev1": "critical", "high": "error", "error": "error", "err": "error",
-    "major": "error", "p2": "error", "sev2": "error", "warning": "warning", "warn": "warning",
-    "medium": "warning", "minor": "warning", "average": "warning", "p3": "warning",
-    "sev3": "warning", "info": "info", "informational": "info", "information": "info",
-    "notice": "info", "low": "info", "debug": "info", "none": "info", "ok": "info",
-    "p4": "info", "p5": "info", "sev4": "info",
+    "critical": "critical",
+    "crit": "critical",
+    "fatal": "critical",
+    "page": "critical",
+    "emergency": "critical",
+    "emerg": "critical",
+    "alert": "critical",
+    "disaster": "critical",
+    "p1": "critical",
+    "sev1": "critical",
+    "high": "error",
+    "error": "error",
+    "err": "error",
+    "major": "error",
+    "p2": "error",
+    "sev2": "error",
+    "warning": "warning",
+    "warn": "warning",
+    "medium": "warning",
+    "minor": "warning",
+    "average": "warning",
+    "p3": "warning",
+    "sev3": "warning",
+    "info": "info",
+    "informational": "info",
+    "information": "info",
+    "notice": "info",
+    "low": "info",
+    "debug": "info",
+    "none": "info",
+    "ok": "info",
+    "p4": "info",
+    "p5": "info",
+    "sev4": "info",
 }
 
 MAX_KEY_LENGTH = 255
@@ -112,8 +138,15 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def get_str(obj: Mapping[str, Any], key: str, path: str, *, required: bool = False,
-            max_length: int | None = None, default: str = "") -> str:
+def get_str(
+    obj: Mapping[str, Any],
+    key: str,
+    path: str,
+    *,
+    required: bool = False,
+    max_length: int | None = None,
+    default: str = "",
+) -> str:
     """A string member; missing/null is `default` unless required; empty counts as missing."""
     where = join(path, key)
     value = obj.get(key)
@@ -128,8 +161,9 @@ def get_str(obj: Mapping[str, Any], key: str, path: str, *, required: bool = Fal
     return value
 
 
-def get_object(obj: Mapping[str, Any], key: str, path: str, *,
-               required: bool = False) -> dict[str, Any]:
+def get_object(
+    obj: Mapping[str, Any], key: str, path: str, *, required: bool = False
+) -> dict[str, Any]:
     where = join(path, key)
     value = obj.get(key)
     if value is None:

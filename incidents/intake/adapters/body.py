@@ -73,5 +73,7 @@ def check_storable(value: Any) -> None:
                     raise PayloadError(path, f"a member name {problem}")
                 stack.append((child, f"{path}.{key}" if len(path) < 200 else path, depth + 1))
         elif isinstance(item, list):
-            stack.extend((child, f"{path}[{i}]" if len(path) < 200 else path, depth + 1)
-                         for i, child in enumerate(item))
+            stack.extend(
+                (child, f"{path}[{i}]" if len(path) < 200 else path, depth + 1)
+                for i, child in enumerate(item)
+            )

@@ -29,14 +29,27 @@ from .base import (
     type_name,
 )
 
-CORE = frozenset({"specversion", "id", "source", "type", "datacontenttype", "dataschema",
-                  "subject", "time", "data", "data_base64"})
+CORE = frozenset(
+    {
+        "specversion",
+        "id",
+        "source",
+        "type",
+        "datacontenttype",
+        "dataschema",
+        "subject",
+        "time",
+        "data",
+        "data_base64",
+    }
+)
 EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 MAX_BATCH = 1000
 
 
-def parse_cloudevents(payload: Any, *, received_at: datetime,
-                      headers: dict[str, str] | None = None) -> list[NormalizedAlert]:
+def parse_cloudevents(
+    payload: Any, *, received_at: datetime, headers: dict[str, str] | None = None
+) -> list[NormalizedAlert]:
     if isinstance(payload, list):
         events = require_list(payload, "body")
         if len(events) > MAX_BATCH:
@@ -68,39 +81,53 @@ def _event(item: Any, path: str, received_at: datetime) -> NormalizedAlert:
         if name in CORE:
             continue
         if not EXTENSION_NAME.match(name):
-            raise PayloadError(join(path, name),
-                               "not a CloudEvents attribute (extension names are [a-z0-9], "
-                               "at most 20 characters)")
+            raise PayloadError(
+                join(path, name),
+                "not a CloudEvents attribute (extension names are [a-z0-9], at most 20 characters)",
+            )
         if not isinstance(value, str | int | bool):
-            raise PayloadError(join(path, name),
-                               f"extension attributes must be strings, integers or booleans, "
-                               f"not {type_name(value)}")
+            raise PayloadError(
+                join(path, name),
+                f"extension attributes must be strings, integers or booleans, "
+                f"not {type_name(value)}",
+            )
         labels[name] = str(value).lower() if isinstance(value, bool) else str(value)
     data = event.get("data")
     data_obj = data if isinstance(data, dict) else {}
     labels.update(scalar_labels(data_obj.get("labels")))
-    title = next((data_obj[k] for k in ("title", "summary") if isinstance(data_obj.get(k), str)
-                  and data_obj[k]), "") or subject or kind
+    title = (
+        next(
+            (
+                data_obj[k]
+                for k in ("title", "summary")
+                if isinstance(data_obj.get(k), str) and data_obj[k]
+            ),
+            "",
+        )
+        or subject
+        or kind
+    )
     severity = severity_of(event.get("severitytext") or data_obj.get("severity"))
     status_word = data_obj.get("status")
     resolved = kind.endswith(".resolved") or status_word == "resolved"
-    link = next((data_obj[k] for k in ("url", "link", "href")
-                 if isinstance(data_obj.get(k), str)), "")
+    link = next(
+        (data_obj[k] for k in ("url", "link", "href") if isinstance(data_obj.get(k), str)), ""
+    )
     group = data_obj.get("group_key")
     return NormalizedAlert(
         source="cloudevents",
         dedup_key=bounded_key(f"{source}#{subject or event_id}"),
         external_id=event_id,
         title=clip(title, 300),
-        description=data_obj["description"] if isinstance(data_obj.get("description"), str)
-        else "",
+        description=data_obj["description"] if isinstance(data_obj.get("description"), str) else "",
         severity=severity,
         status=RESOLVED if resolved else FIRING,
         occurred_at=occurred,
         ended_at=occurred if resolved else None,
         labels=labels,
         link=link,
-        group_key=bounded_key(group) if isinstance(group, str) and group else (
-            bounded_key(f"{source}#{subject}") if subject else ""),
+        group_key=bounded_key(group)
+        if isinstance(group, str) and group
+        else (bounded_key(f"{source}#{subject}") if subject else ""),
         raw=event,
     )

@@ -1,12 +1,12 @@
 """BreachDesk's own format, for scripts and tools without a native integration.
 
-    {"title": "...",                      required, at most 300 characters
-     "dedup_key": "...",                  optional, at most 255; default: title + labels
-     "status": "firing" | "resolved",     optional, default firing
-     "severity": "critical" | "error" | "warning" | "info",   optional
-     "occurred_at": "2026-11-20T09:14:05Z",  optional, with offset; default: received time
-     "labels": {"k": "v"},                optional, string values
-     "description": "...", "link": "https://...", "group_key": "..."}   optional
+{"title": "...",                      required, at most 300 characters
+ "dedup_key": "...",                  optional, at most 255; default: title + labels
+ "status": "firing" | "resolved",     optional, default firing
+ "severity": "critical" | "error" | "warning" | "info",   optional
+ "occurred_at": "2026-11-20T09:14:05Z",  optional, with offset; default: received time
+ "labels": {"k": "v"},                optional, string values
+ "description": "...", "link": "https://...", "group_key": "..."}   optional
 """
 
 from datetime import datetime
@@ -27,12 +27,24 @@ from .base import (
     string_map,
 )
 
-KNOWN = frozenset({"title", "dedup_key", "status", "severity", "occurred_at", "labels",
-                   "description", "link", "group_key"})
+KNOWN = frozenset(
+    {
+        "title",
+        "dedup_key",
+        "status",
+        "severity",
+        "occurred_at",
+        "labels",
+        "description",
+        "link",
+        "group_key",
+    }
+)
 
 
-def parse_generic(payload: Any, *, received_at: datetime,
-                  headers: dict[str, str] | None = None) -> list[NormalizedAlert]:
+def parse_generic(
+    payload: Any, *, received_at: datetime, headers: dict[str, str] | None = None
+) -> list[NormalizedAlert]:
     body = require_object(payload, "body")
     unknown = sorted(set(body) - KNOWN)
     if unknown:
@@ -47,20 +59,23 @@ def parse_generic(payload: Any, *, received_at: datetime,
     labels = string_map(body.get("labels"), "labels")
     occurred = parse_time(body.get("occurred_at"), "occurred_at") or received_at
     dedup_key = get_str(body, "dedup_key", "", max_length=255) or "auto:" + digest_of(
-        {"title": title, "labels": labels})
+        {"title": title, "labels": labels}
+    )
     link = get_str(body, "link", "", max_length=2000)
-    return [NormalizedAlert(
-        source="generic",
-        dedup_key=dedup_key,
-        external_id=get_str(body, "dedup_key", ""),
-        title=title,
-        description=get_str(body, "description", "", max_length=20000),
-        severity=severity,
-        status=status,
-        occurred_at=occurred,
-        ended_at=occurred if status == RESOLVED else None,
-        labels=labels,
-        link=link,
-        group_key=bounded_key(get_str(body, "group_key", "")),
-        raw=body,
-    )]
+    return [
+        NormalizedAlert(
+            source="generic",
+            dedup_key=dedup_key,
+            external_id=get_str(body, "dedup_key", ""),
+            title=title,
+            description=get_str(body, "description", "", max_length=20000),
+            severity=severity,
+            status=status,
+            occurred_at=occurred,
+            ended_at=occurred if status == RESOLVED else None,
+            labels=labels,
+            link=link,
+            group_key=bounded_key(get_str(body, "group_key", "")),
+            raw=body,
+        )
+    ]

@@ -30,8 +30,9 @@ from .base import (
 MAX_ALERTS = 1000
 
 
-def parse_alertmanager(payload: Any, *, received_at: datetime,
-                       headers: dict[str, str] | None = None) -> list[NormalizedAlert]:
+def parse_alertmanager(
+    payload: Any, *, received_at: datetime, headers: dict[str, str] | None = None
+) -> list[NormalizedAlert]:
     """Prometheus Alertmanager webhook, message version 4."""
     body = require_object(payload, "body")
     version = body.get("version")
@@ -40,8 +41,9 @@ def parse_alertmanager(payload: Any, *, received_at: datetime,
     return _parse_group(body, source="alertmanager", received_at=received_at)
 
 
-def parse_grafana(payload: Any, *, received_at: datetime,
-                  headers: dict[str, str] | None = None) -> list[NormalizedAlert]:
+def parse_grafana(
+    payload: Any, *, received_at: datetime, headers: dict[str, str] | None = None
+) -> list[NormalizedAlert]:
     """Grafana unified alerting webhook contact point, message version 1."""
     body = require_object(payload, "body")
     if "alerts" not in body and ("evalMatches" in body or "ruleId" in body):
@@ -55,8 +57,9 @@ def parse_grafana(payload: Any, *, received_at: datetime,
     return _parse_group(body, source="grafana", received_at=received_at)
 
 
-def _parse_group(body: dict[str, Any], *, source: str,
-                 received_at: datetime) -> list[NormalizedAlert]:
+def _parse_group(
+    body: dict[str, Any], *, source: str, received_at: datetime
+) -> list[NormalizedAlert]:
     items = require_list(body.get("alerts"), "alerts") if "alerts" in body else None
     if items is None:
         raise PayloadError("alerts", "required")
@@ -68,27 +71,46 @@ def _parse_group(body: dict[str, Any], *, source: str,
     group_labels = string_map(body.get("groupLabels"), "groupLabels")
     common_annotations = string_map(body.get("commonAnnotations"), "commonAnnotations")
     external_url = get_str(body, "externalURL", "")
-    group = str(group_key) if group_key not in (None, "") else (
-        label_set_key(group_labels) if group_labels else ""
+    group = (
+        str(group_key)
+        if group_key not in (None, "")
+        else (label_set_key(group_labels) if group_labels else "")
     )
     envelope = {key: value for key, value in body.items() if key != "alerts"}
     return [
-        _parse_alert(item, join("alerts", index), source=source, group=group,
-                     envelope=envelope, external_url=external_url,
-                     common_annotations=common_annotations, received_at=received_at)
+        _parse_alert(
+            item,
+            join("alerts", index),
+            source=source,
+            group=group,
+            envelope=envelope,
+            external_url=external_url,
+            common_annotations=common_annotations,
+            received_at=received_at,
+        )
         for index, item in enumerate(items)
     ]
 
 
-def _parse_alert(item: Any, path: str, *, source: str, group: str, envelope: dict[str, Any],
-                 external_url: str, common_annotations: dict[str, str],
-                 received_at: datetime) -> NormalizedAlert:
+def _parse_alert(
+    item: Any,
+    path: str,
+    *,
+    source: str,
+    group: str,
+    envelope: dict[str, Any],
+    external_url: str,
+    common_annotations: dict[str, str],
+    received_at: datetime,
+) -> NormalizedAlert:
     alert = require_object(item, path)
     labels = string_map(alert.get("labels"), join(path, "labels"), required=True)
     if not labels:
         raise PayloadError(join(path, "labels"), "must contain at least one label")
-    annotations = {**common_annotations,
-                   **string_map(alert.get("annotations"), join(path, "annotations"))}
+    annotations = {
+        **common_annotations,
+        **string_map(alert.get("annotations"), join(path, "annotations")),
+    }
     status = get_str(alert, "status", path, required=True)
     if status not in STATUSES:
         raise PayloadError(join(path, "status"), f"must be 'firing' or 'resolved', not {status!r}")
@@ -97,11 +119,18 @@ def _parse_alert(item: Any, path: str, *, source: str, group: str, envelope: dic
         raise PayloadError(join(path, "startsAt"), "required")
     ends_at = parse_time(alert.get("endsAt"), join(path, "endsAt"), zero_is_none=True)
     fingerprint = get_str(alert, "fingerprint", path, max_length=128) or digest_of(labels)[:16]
-    title = (annotations.get("summary") or annotations.get("title")
-             or labels.get("alertname") or f"Alert {fingerprint}")
+    title = (
+        annotations.get("summary")
+        or annotations.get("title")
+        or labels.get("alertname")
+        or f"Alert {fingerprint}"
+    )
     if source == "grafana":
-        link = (get_str(alert, "panelURL", path) or get_str(alert, "dashboardURL", path)
-                or get_str(alert, "generatorURL", path))
+        link = (
+            get_str(alert, "panelURL", path)
+            or get_str(alert, "dashboardURL", path)
+            or get_str(alert, "generatorURL", path)
+        )
     else:
         link = get_str(alert, "generatorURL", path)
     return NormalizedAlert(

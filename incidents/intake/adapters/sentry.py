@@ -30,8 +30,9 @@ from .base import (
 RESOURCES = ("event_alert", "issue", "metric_alert")
 
 
-def parse_sentry(payload: Any, *, received_at: datetime,
-                 headers: dict[str, str] | None = None) -> list[NormalizedAlert]:
+def parse_sentry(
+    payload: Any, *, received_at: datetime, headers: dict[str, str] | None = None
+) -> list[NormalizedAlert]:
     body = require_object(payload, "body")
     action = get_str(body, "action", "", required=True)
     data = get_object(body, "data", "", required=True)
@@ -41,8 +42,9 @@ def parse_sentry(payload: Any, *, received_at: datetime,
         resource = "event_alert" if resource == "event" else resource
     if resource not in RESOURCES:
         raise PayloadError(
-            "data", "expected data.event (issue alert), data.issue or data.metric_alert"
-            + (f"; resource {resource!r} is not an alert" if resource else "")
+            "data",
+            "expected data.event (issue alert), data.issue or data.metric_alert"
+            + (f"; resource {resource!r} is not an alert" if resource else ""),
         )
     if resource == "event_alert":
         return [_event_alert(body, data, action, received_at)]
@@ -75,11 +77,13 @@ def _tags(event: dict[str, Any], path: str) -> dict[str, str]:
     return out
 
 
-def _event_alert(body: dict[str, Any], data: dict[str, Any], action: str,
-                 received_at: datetime) -> NormalizedAlert:
+def _event_alert(
+    body: dict[str, Any], data: dict[str, Any], action: str, received_at: datetime
+) -> NormalizedAlert:
     event = get_object(data, "event", "data", required=True)
     event_id = get_str(event, "event_id", "data.event", max_length=128) or get_str(
-        event, "id", "data.event", max_length=128)
+        event, "id", "data.event", max_length=128
+    )
     if not event_id:
         raise PayloadError("data.event.event_id", "required")
     issue_id = event.get("issue_id")
@@ -97,9 +101,11 @@ def _event_alert(body: dict[str, Any], data: dict[str, Any], action: str,
     occurred = parse_time(event.get("datetime"), "data.event.datetime")
     if occurred is None:
         stamp = event.get("timestamp")
-        occurred = (parse_epoch(stamp, "data.event.timestamp")
-                    if isinstance(stamp, int | float) else
-                    parse_time(stamp, "data.event.timestamp"))
+        occurred = (
+            parse_epoch(stamp, "data.event.timestamp")
+            if isinstance(stamp, int | float)
+            else parse_time(stamp, "data.event.timestamp")
+        )
     return NormalizedAlert(
         source="sentry",
         dedup_key=bounded_key(f"event:{event_id}"),
@@ -116,8 +122,9 @@ def _event_alert(body: dict[str, Any], data: dict[str, Any], action: str,
     )
 
 
-def _issue(body: dict[str, Any], data: dict[str, Any], action: str,
-           received_at: datetime) -> NormalizedAlert:
+def _issue(
+    body: dict[str, Any], data: dict[str, Any], action: str, received_at: datetime
+) -> NormalizedAlert:
     issue = get_object(data, "issue", "data", required=True)
     raw_id = issue.get("id")
     if raw_id in (None, "") or not isinstance(raw_id, str | int) or isinstance(raw_id, bool):
@@ -143,15 +150,19 @@ def _issue(body: dict[str, Any], data: dict[str, Any], action: str,
         occurred_at=parse_time(issue.get("firstSeen"), "data.issue.firstSeen") or received_at,
         ended_at=received_at if resolved else None,
         labels=labels,
-        link=(get_str(issue, "web_url", "data.issue") or get_str(issue, "permalink", "data.issue")
-              or get_str(issue, "url", "data.issue")),
+        link=(
+            get_str(issue, "web_url", "data.issue")
+            or get_str(issue, "permalink", "data.issue")
+            or get_str(issue, "url", "data.issue")
+        ),
         group_key=f"issue:{issue_id}",
         raw=body,
     )
 
 
-def _metric_alert(body: dict[str, Any], data: dict[str, Any], action: str,
-                  received_at: datetime) -> NormalizedAlert:
+def _metric_alert(
+    body: dict[str, Any], data: dict[str, Any], action: str, received_at: datetime
+) -> NormalizedAlert:
     alert = get_object(data, "metric_alert", "data", required=True)
     raw_id = alert.get("id")
     if raw_id in (None, "") or not isinstance(raw_id, str | int) or isinstance(raw_id, bool):
@@ -159,12 +170,16 @@ def _metric_alert(body: dict[str, Any], data: dict[str, Any], action: str,
     alert_id = str(raw_id)
     rule = alert.get("alert_rule")
     rule_name = rule.get("name") if isinstance(rule, dict) else None
-    title = (get_str(data, "description_title", "data") or get_str(alert, "title",
-                                                                     "data.metric_alert")
-             or (rule_name if isinstance(rule_name, str) else "") or f"Metric alert {alert_id}")
+    title = (
+        get_str(data, "description_title", "data")
+        or get_str(alert, "title", "data.metric_alert")
+        or (rule_name if isinstance(rule_name, str) else "")
+        or f"Metric alert {alert_id}"
+    )
     resolved = action == "resolved"
-    occurred = (parse_time(alert.get("date_started"), "data.metric_alert.date_started")
-                or parse_time(alert.get("date_detected"), "data.metric_alert.date_detected"))
+    occurred = parse_time(
+        alert.get("date_started"), "data.metric_alert.date_started"
+    ) or parse_time(alert.get("date_detected"), "data.metric_alert.date_detected")
     return NormalizedAlert(
         source="sentry",
         dedup_key=bounded_key(f"metric_alert:{alert_id}"),

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from breachdesk.timeutils import now_utc
@@ -60,7 +61,8 @@ class Command(BaseCommand):
             )
         )
         if not Incident.objects.exists():
-            self._incidents(users)
+            with transaction.atomic():  # all demo incidents or none
+                self._incidents(users)
         token, _ = Token.objects.get_or_create(user=users["dpo"])
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         for username, group, password in DEMO_USERS:
@@ -176,7 +178,7 @@ class Command(BaseCommand):
         incident_transition(incident_id=laptop.pk, actor=analyst, to="assessing")
         assessment_compute(incident_id=laptop.pk, actor=analyst)
 
-        incident_create(
+        phishing = incident_create(
             actor=analyst,
             now=now - timedelta(days=1),
             data=dict(
@@ -184,3 +186,5 @@ class Command(BaseCommand):
                 detected_at=now - timedelta(days=1),
             ),
         )
+        incident_transition(incident_id=phishing.pk, actor=analyst, to="dismissed",
+                            comment="Phishing page reported; no personal data was entered.")

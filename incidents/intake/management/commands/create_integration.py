@@ -12,23 +12,49 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="Slug, e.g. prod-alertmanager")
-        parser.add_argument("--source", choices=AlertSource.values,
-                            help="Alert format this integration posts (required to create).")
-        parser.add_argument("--rate-limit", type=int, default=600, dest="rate_limit",
-                            help="Requests per minute (0 = unlimited). Default 600.")
-        parser.add_argument("--group-by", default="", dest="group_by",
-                            help="Comma-separated label names that group alerts onto one "
-                                 "incident (default: the tool's own grouping).")
-        parser.add_argument("--group-window", type=int, default=60, dest="group_window",
-                            help="Minutes within which related alerts join an open incident "
-                                 "(0 = never group). Default 60.")
-        parser.add_argument("--propose-awareness", choices=AwarenessProposal.values,
-                            default=AwarenessProposal.NONE, dest="propose_awareness",
-                            help="Propose an awareness time on new incidents (a DPO confirms).")
-        parser.add_argument("--signing-secret", action="store_true", dest="signing_secret",
-                            help="Also generate an HMAC signing secret; requests must be signed.")
-        parser.add_argument("--rotate", action="store_true",
-                            help="Issue a new token for an existing integration.")
+        parser.add_argument(
+            "--source",
+            choices=AlertSource.values,
+            help="Alert format this integration posts (required to create).",
+        )
+        parser.add_argument(
+            "--rate-limit",
+            type=int,
+            default=600,
+            dest="rate_limit",
+            help="Requests per minute (0 = unlimited). Default 600.",
+        )
+        parser.add_argument(
+            "--group-by",
+            default="",
+            dest="group_by",
+            help="Comma-separated label names that group alerts onto one "
+            "incident (default: the tool's own grouping).",
+        )
+        parser.add_argument(
+            "--group-window",
+            type=int,
+            default=60,
+            dest="group_window",
+            help="Minutes within which related alerts join an open incident "
+            "(0 = never group). Default 60.",
+        )
+        parser.add_argument(
+            "--propose-awareness",
+            choices=AwarenessProposal.values,
+            default=AwarenessProposal.NONE,
+            dest="propose_awareness",
+            help="Propose an awareness time on new incidents (a DPO confirms).",
+        )
+        parser.add_argument(
+            "--signing-secret",
+            action="store_true",
+            dest="signing_secret",
+            help="Also generate an HMAC signing secret; requests must be signed.",
+        )
+        parser.add_argument(
+            "--rotate", action="store_true", help="Issue a new token for an existing integration."
+        )
 
     def handle(self, *args, **options):
         name = options["name"]
@@ -37,15 +63,18 @@ class Command(BaseCommand):
                 integration = Integration.objects.filter(name=name).first()
                 if integration is None:
                     raise CommandError(f"No integration named {name!r}.")
-                issued = integration_rotate_token(integration_id=integration.pk,
-                                                  actor="command:create_integration")
+                issued = integration_rotate_token(
+                    integration_id=integration.pk, actor="command:create_integration"
+                )
             else:
                 if not options["source"]:
                     raise CommandError("--source is required to create an integration.")
                 if options["rate_limit"] < 0 or options["group_window"] < 0:
                     raise CommandError("--rate-limit and --group-window must not be negative.")
                 issued = integration_create(
-                    name=name, source=options["source"], actor="command:create_integration",
+                    name=name,
+                    source=options["source"],
+                    actor="command:create_integration",
                     rate_limit_per_minute=options["rate_limit"],
                     group_by=[n for n in options["group_by"].split(",") if n.strip()],
                     group_window_minutes=options["group_window"],
@@ -55,11 +84,15 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from None
         integration = issued.integration
-        self.stderr.write(f"Integration {integration.name} ({integration.source}), "
-                          f"token prefix {integration.token_prefix}. The token is shown once:")
+        self.stderr.write(
+            f"Integration {integration.name} ({integration.source}), "
+            f"token prefix {integration.token_prefix}. The token is shown once:"
+        )
         self.stdout.write(issued.token)
         if issued.signing_secret:
             self.stderr.write("Signing secret (shown once; sign requests with it):")
             self.stdout.write(issued.signing_secret)
-        self.stderr.write(f"Post alerts to /api/v1/alerts/{integration.source}/ with "
-                          "'Authorization: Bearer <token>'.")
+        self.stderr.write(
+            f"Post alerts to /api/v1/alerts/{integration.source}/ with "
+            "'Authorization: Bearer <token>'."
+        )

@@ -1,0 +1,499 @@
+"""POST /api/v1/alerts/{source}/ end to end: real payloads of every tool, through HTTP."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+
+from breachdesk.timeutils import iso
+from incidents.intake.models import Alert, IdempotencyRecord, Integration
+from incidents.intake.services import PAGE_TASK
+from incidents.intake.signatures import sign
+from incidents.models import Incident
+from incidents.models.incident import EventKind
+from incidents.services.incidents import incident_transition
+from tests.intake.conftest import NOW, fixture_bytes, fixture_json
+
+pytestmark = pytest.mark.django_db
+
+# (source, fixture, alerts in the payload)
+FIXTURES = [
+    ("alertmanager", "alertmanager_firing", 2),
+    ("grafana", "grafana_firing", 1),
+    ("pagerduty", "pagerduty_trigger", 1),
+    ("sentry", "sentry_event_alert", 1),
+    ("sentry", "sentry_metric_alert", 1),
+    ("cloudevents", "cloudevents_triggered", 1),
+    ("cloudevents", "cloudevents_batch", 2),
+    ("generic", "generic", 1),
+]
+
+
+def items(response) -> list[dict]:
+    body = response.json()
+    return body.get("alerts", [body])
+
+
+@pytest.mark.parametrize(("source", "fixture", "count"), FIXTURES, ids=[f[1] for f in FIXTURES])
+def test_native_payload_creates_then_deduplicates(
+    source, fixture, count, make_integration, post, frozen
+):
+    issued = make_integration(source)
+    first = post(source, fixture_bytes(fixture), token=issued.token)
+    assert first.status_code == 202, first.content
+    created = items(first)
+    assert len(created) == count
+    assert all(not a["deduplicated"] and a["occurrences"] == 1 for a in created)
+    assert all(a["incident"] is not None for a in created)
+
+    second = post(source, fixture_bytes(fixture), token=issued.token)
+    assert second.status_code == 202
+    repeated = items(second)
+    assert [a["alert"] for a in repeated] == [a["alert"] for a in created]
+    assert all(a["deduplicated"] and a["occurrences"] == 2 for a in repeated)
+    assert Alert.objects.count() == count
+    assert Incident.objects.count() == len({a["incident"] for a in created})
+    alert = Alert.objects.get(pk=created[0]["alert"])
+    assert alert.occurrences == 2
+    assert len(alert.payloads) == 2
+    assert alert.payloads[0]["received_at"] == iso(NOW)
+
+
+def test_alertmanager_group_lifecycle(make_integration, post, frozen):
+    issued = make_integration("alertmanager", name="prod-alertmanager")
+    response = post("alertmanager", fixture_bytes("alertmanager_firing"), token=issued.token)
+    body = response.json()
+    assert body["count"] == 2
+    first, second = body["alerts"]
+    assert first["incident"] == second["incident"]  # one group, one incident
+    incident = Incident.objects.get(pk=first["incident"])
+    assert body["alerts"][0]["incident_reference"] == incident.reference
+
+    # The incident: triage, from an alert, detected when the alert started, facts from labels.
+    assert incident.status == "triage"
+    assert incident.source == "alert"
+    assert incident.title == "Outbound traffic from customers DB is 40x baseline"
+    assert incident.detected_at == fixture_alert_start()
+    assert incident.aware_at is None  # an alert is not awareness
+    assert incident.proposed_aware_at is None
+    assert incident.data_categories == ["contact", "financial"]
+    assert incident.countries == ["DE", "FR"]
+    assert "personal-data" in incident.tags
+    assert "personal data is involved" in incident.summary
+    events = list(incident.events.values_list("kind", "actor_label", "payload"))
+    assert events[0][:2] == ("created", "integration:prod-alertmanager")
+    attached = [e for e in events if e[0] == EventKind.ALERT_ATTACHED]
+    assert [e[2]["reason"] for e in attached] == ["opened", "grouped"]
+    assert {e[2]["alert"] for e in attached} == {first["alert"], second["alert"]}
+
+    # Alertmanager resends the group: one alert resolved, one still firing.
+    frozen.shift(timedelta(minutes=10))
+    response = post("alertmanager", fixture_bytes("alertmanager_resolved"), token=issued.token)
+    resolved, firing = response.json()["alerts"]
+    assert (resolved["alert_status"], resolved["occurrences"]) == ("resolved", 2)
+    assert (firing["alert_status"], firing["occurrences"]) == ("firing", 2)
+    alert = Alert.objects.get(pk=resolved["alert"])
+    assert alert.status == "resolved"
+    assert iso(alert.resolved_at) == "2026-11-20T09:41:05.123000Z"  # endsAt from the payload
+    incident.refresh_from_db()
+    assert incident.status == "triage"  # resolving an alert never closes an incident
+
+    # And resends it again: the resolved alert counts the repeat, no new row.
+    response = post("alertmanager", fixture_bytes("alertmanager_resolved"), token=issued.token)
+    assert response.json()["alerts"][0] == {**resolved, "occurrences": 3}
+    assert Alert.objects.count() == 2
+    assert Incident.objects.count() == 1
+
+
+def fixture_alert_start():
+    from datetime import UTC, datetime
+
+    return datetime(2026, 11, 20, 9, 14, 5, 123000, tzinfo=UTC)
+
+
+def test_pagerduty_reply_mirrors_the_events_api(make_integration, post, frozen):
+    issued = make_integration("pagerduty")
+    response = post("pagerduty", fixture_bytes("pagerduty_trigger"), token=issued.token)
+    body = response.json()
+    assert response.status_code == 202
+    assert body["status"] == "success"
+    assert body["message"] == "Event processed"
+    assert body["dedup_key"] == "crm-export-anomaly/fileserver-07"
+    incident = Incident.objects.get(pk=body["incident"])
+    assert incident.data_categories == ["identity", "contact"]
+    assert incident.records_count == 12400
+
+    response = post("pagerduty", fixture_bytes("pagerduty_resolve"), token=issued.token)
+    assert response.json()["alert"] == body["alert"]
+    assert response.json()["alert_status"] == "resolved"
+
+
+def test_pagerduty_routing_key_authenticates_when_no_header(make_integration, post, frozen):
+    issued = make_integration("pagerduty")
+    payload = fixture_json("pagerduty_trigger")
+    payload["routing_key"] = issued.token
+    assert post("pagerduty", payload).status_code == 202
+    payload["routing_key"] = "R0ut1ngKey0000000000000000000001"
+    assert post("pagerduty", payload).status_code == 401
+
+
+def test_sentry_events_of_one_issue_share_an_incident(make_integration, post, frozen):
+    issued = make_integration("sentry")
+    headers = {"Sentry-Hook-Resource": "event_alert"}
+    first = post("sentry", fixture_bytes("sentry_event_alert"), token=issued.token, **headers)
+    payload = fixture_json("sentry_event_alert")
+    payload["data"]["event"]["event_id"] = "9a9a9a9a9a9a4c7f8e1b2a3c4d5e6f70"
+    second = post("sentry", payload, token=issued.token, **headers)
+    assert second.json()["alert"] != first.json()["alert"]
+    assert second.json()["incident"] == first.json()["incident"]
+    resolved = post(
+        "sentry",
+        fixture_bytes("sentry_issue_resolved"),
+        token=issued.token,
+        **{"Sentry-Hook-Resource": "issue"},
+    )
+    assert resolved.status_code == 202
+    assert resolved.json()["alert_status"] == "resolved"
+    assert resolved.json()["incident"] == first.json()["incident"]  # same issue group
+    assert Incident.objects.count() == 1
+
+
+def test_sentry_may_authenticate_with_a_query_token(make_integration, post, frozen):
+    issued = make_integration("sentry")
+    response = post("sentry", fixture_bytes("sentry_event_alert"), query=f"?token={issued.token}")
+    assert response.status_code == 202
+
+
+def test_cloudevents_resolved_event_resolves_the_alert(make_integration, post, frozen):
+    issued = make_integration("cloudevents")
+    fired = post(
+        "cloudevents",
+        fixture_bytes("cloudevents_triggered"),
+        token=issued.token,
+        content_type="application/cloudevents+json",
+    ).json()["alerts"][0]
+    resolved = post(
+        "cloudevents",
+        fixture_bytes("cloudevents_resolved"),
+        token=issued.token,
+        content_type="application/cloudevents+json",
+    ).json()["alerts"][0]
+    assert resolved["alert"] == fired["alert"]
+    assert resolved["alert_status"] == "resolved"
+    incident = Incident.objects.get(pk=fired["incident"])
+    assert incident.data_categories == ["identity", "health"]
+    assert incident.status == "triage"
+
+
+def test_a_new_episode_after_resolution_is_a_new_alert_on_the_same_incident(
+    make_integration, post, frozen
+):
+    issued = make_integration("pagerduty")
+    first = post("pagerduty", fixture_bytes("pagerduty_trigger"), token=issued.token).json()
+    post("pagerduty", fixture_bytes("pagerduty_resolve"), token=issued.token)
+    frozen.shift(timedelta(minutes=5))
+    again = post("pagerduty", fixture_bytes("pagerduty_trigger"), token=issued.token).json()
+    assert again["alert"] != first["alert"]
+    assert not again["deduplicated"]
+    assert again["incident"] == first["incident"]  # same group ("crm") within the window
+
+
+def test_group_window_and_closed_incidents(make_integration, post, frozen, dpo):
+    issued = make_integration("generic", group_window_minutes=30)
+
+    def fire(key):
+        return post(
+            "generic",
+            {"title": f"Alert {key}", "dedup_key": key, "group_key": "g"},
+            token=issued.token,
+        ).json()
+
+    first = fire("a")
+    frozen.shift(timedelta(minutes=20))
+    assert fire("b")["incident"] == first["incident"]
+    frozen.shift(timedelta(minutes=31))  # both siblings last seen > 30 minutes ago
+    third = fire("c")
+    assert third["incident"] != first["incident"]
+    incident_transition(
+        incident_id=third["incident"],
+        actor=dpo,
+        to="dismissed",
+        comment="Test traffic from the staging load balancer",
+    )
+    fourth = fire("d")  # the group's incident was dismissed: open a new one
+    assert fourth["incident"] not in (first["incident"], third["incident"])
+
+
+def test_group_window_zero_opens_an_incident_per_alert(make_integration, post, frozen):
+    issued = make_integration("alertmanager", group_window_minutes=0)
+    body = post("alertmanager", fixture_bytes("alertmanager_firing"), token=issued.token).json()
+    assert body["alerts"][0]["incident"] != body["alerts"][1]["incident"]
+
+
+def test_group_by_labels(make_integration, post, frozen):
+    issued = make_integration("generic", group_by=["cluster"])
+
+    def fire(key, cluster):
+        return post(
+            "generic",
+            {"title": key, "dedup_key": key, "labels": {"cluster": cluster}},
+            token=issued.token,
+        ).json()["incident"]
+
+    assert fire("a", "eu-1") == fire("b", "eu-1") != fire("c", "us-1")
+
+
+def test_resolved_alert_never_seen_firing_opens_no_incident(make_integration, post, frozen):
+    issued = make_integration("generic")
+    body = post("generic", {"title": "Recovered", "status": "resolved"}, token=issued.token).json()
+    assert body["incident"] is None
+    assert body["alert_status"] == "resolved"
+    assert Incident.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("none", None),
+        ("received", NOW),
+        ("occurred", fixture_alert_start()),
+    ],
+)
+def test_integration_may_propose_an_awareness_time(mode, expected, make_integration, post, frozen):
+    issued = make_integration("alertmanager", propose_awareness=mode)
+    body = post("alertmanager", fixture_bytes("alertmanager_firing"), token=issued.token).json()
+    incident = Incident.objects.get(pk=body["alerts"][0]["incident"])
+    assert incident.proposed_aware_at == expected
+    assert incident.aware_at is None
+
+
+def test_new_incident_pages_on_call_after_commit(
+    make_integration, post, frozen, django_capture_on_commit_callbacks
+):
+    issued = make_integration("alertmanager")
+    with django_capture_on_commit_callbacks() as callbacks:
+        body = post("alertmanager", fixture_bytes("alertmanager_firing"), token=issued.token)
+    pages = [c for c in callbacks if getattr(c, "args", None) == (PAGE_TASK,)]
+    assert len(pages) == 1  # two alerts, one incident, one page
+    assert pages[0].func.__name__ == "async_task"
+    assert pages[0].keywords == {"incident_id": body.json()["alerts"][0]["incident"]}
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        post("alertmanager", fixture_bytes("alertmanager_firing"), token=issued.token)
+    assert not [c for c in callbacks if getattr(c, "args", None) == (PAGE_TASK,)]
+
+
+@override_settings(BREACHDESK_INTAKE_KEEP_PAYLOADS=3)
+def test_raw_payloads_are_kept_bounded(make_integration, post, frozen):
+    issued = make_integration("generic")
+    for number in range(5):
+        post(
+            "generic",
+            {"title": "Disk full", "dedup_key": "disk", "description": str(number)},
+            token=issued.token,
+        )
+    alert = Alert.objects.get()
+    assert alert.occurrences == 5
+    assert [p["payload"]["description"] for p in alert.payloads] == ["2", "3", "4"]
+    assert alert.payloads_pruned == 2
+
+
+def test_ignored_fact_labels_are_noted_not_refused(make_integration, post, frozen):
+    issued = make_integration("generic")
+    response = post(
+        "generic",
+        {"title": "Odd labels", "labels": {"data_categories": "health,dna", "countries": "ZZ"}},
+        token=issued.token,
+    )
+    assert response.status_code == 202
+    incident = Incident.objects.get(pk=response.json()["incident"])
+    assert incident.data_categories == ["health"]
+    assert incident.countries == []
+    assert "dna ignored" in incident.summary
+
+
+def test_future_alert_time_does_not_put_detection_in_the_future(make_integration, post, frozen):
+    issued = make_integration("generic")
+    later = iso(NOW + timedelta(minutes=3))  # sender clock skew
+    body = post("generic", {"title": "Skewed", "occurred_at": later}, token=issued.token).json()
+    assert Incident.objects.get(pk=body["incident"]).detected_at == NOW
+
+
+# -- authentication, authorisation, limits ---------------------------------------------------
+
+
+def test_missing_token_is_401_with_challenge(make_integration, post):
+    make_integration("generic")
+    response = post("generic", {"title": "x"})
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response.json()["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer bdi_wrong",
+        "Basic dXNlcjpwYXNz",
+        "Bearer ",
+        "Token abc",
+    ],
+)
+def test_wrong_token_is_401(authorization, make_integration, post):
+    make_integration("generic")
+    response = post("generic", {"title": "x"}, Authorization=authorization)
+    assert response.status_code == 401
+    assert set(response.json()) >= {"code", "detail"}
+
+
+def test_disabled_integration_is_401(make_integration, post):
+    issued = make_integration("generic")
+    Integration.objects.filter(pk=issued.integration.pk).update(is_active=False)
+    response = post("generic", {"title": "x"}, token=issued.token)
+    assert response.status_code == 401
+    assert "disabled" in response.json()["detail"]
+
+
+def test_token_of_another_source_is_403(make_integration, post):
+    issued = make_integration("grafana", name="team-grafana")
+    response = post("alertmanager", fixture_bytes("alertmanager_firing"), token=issued.token)
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert "team-grafana" in response.json()["detail"]
+    assert "grafana" in response.json()["detail"]
+    assert Alert.objects.count() == 0
+
+
+def test_unknown_source_is_404(make_integration, post):
+    issued = make_integration("generic")
+    response = post("zabbix", {"title": "x"}, token=issued.token)
+    assert response.status_code == 404
+    assert "alertmanager" in response.json()["detail"]
+
+
+def test_integration_token_can_do_nothing_else(make_integration, post):
+    issued = make_integration("generic")
+    alert_id = post("generic", {"title": "x"}, token=issued.token).json()["alert"]
+    client = post.client
+    auth = {"Authorization": f"Bearer {issued.token}"}
+    for url in ("/api/v1/alerts/", f"/api/v1/alerts/{alert_id}/", "/api/v1/incidents/"):
+        assert client.get(url, headers=auth).status_code == 401, url
+    response = client.post(
+        f"/api/v1/alerts/{alert_id}/detach/", {}, headers=auth, content_type="application/json"
+    )
+    assert response.status_code == 401
+
+
+def test_signed_integration_requires_a_valid_recent_signature(make_integration, post, frozen):
+    issued = make_integration("generic", with_signing_secret=True)
+    body = json.dumps({"title": "Signed alert"}).encode()
+    ts = int(NOW.timestamp())
+    unsigned = post("generic", body, token=issued.token)
+    assert unsigned.status_code == 401
+    assert "requires a signature" in unsigned.json()["detail"]
+    good = {
+        "X-BreachDesk-Timestamp": str(ts),
+        "X-BreachDesk-Signature": sign(issued.signing_secret, ts, body),
+    }
+    assert post("generic", body, token=issued.token, **good).status_code == 202
+    tampered = post("generic", body.replace(b"Signed", b"Forged"), token=issued.token, **good)
+    assert tampered.status_code == 401
+    old = {
+        "X-BreachDesk-Timestamp": str(ts - 600),
+        "X-BreachDesk-Signature": sign(issued.signing_secret, ts - 600, body),
+    }
+    stale = post("generic", body, token=issued.token, **old)
+    assert stale.status_code == 401
+    assert "5 minutes" in stale.json()["detail"]
+    assert Alert.objects.count() == 1
+
+
+def test_body_over_one_megabyte_is_413(make_integration, post):
+    issued = make_integration("generic")
+    big = b'{"title": "x", "description": "' + b"a" * (1024 * 1024) + b'"}'
+    response = post("generic", big, token=issued.token)
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+    head, tail = b'{"title": "x", "description": "', b'"}'
+    at_limit = head + b"a" * (1024 * 1024 - len(head) - len(tail)) + tail
+    assert len(at_limit) == 1024 * 1024
+    assert post("generic", at_limit, token=issued.token).status_code == 400  # too long a field
+
+
+def test_bad_json_is_400(make_integration, post):
+    issued = make_integration("generic")
+    response = post("generic", b'{"title": ', token=issued.token)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert body["detail"].startswith("body: is not valid JSON")
+    assert body["field"] == "body"
+
+
+def test_format_error_is_400_naming_the_field(make_integration, post):
+    issued = make_integration("alertmanager")
+    payload = fixture_json("alertmanager_firing")
+    del payload["alerts"][0]["labels"]
+    response = post("alertmanager", payload, token=issued.token)
+    assert response.status_code == 400
+    assert response.json()["detail"] == "alerts[0].labels: required"
+    assert response.json()["field"] == "alerts[0].labels"
+    assert Alert.objects.count() == 0  # a batch is all or nothing
+
+
+def test_rate_limit_is_429_with_retry_after(make_integration, post, frozen):
+    issued = make_integration("generic", rate_limit_per_minute=2)
+    for _ in range(2):
+        assert post("generic", {"title": "x"}, token=issued.token).status_code == 202
+    response = post("generic", {"title": "x"}, token=issued.token)
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+    assert 1 <= int(response["Retry-After"]) <= 60
+    other = make_integration("generic", name="other-generic")  # limits are per token
+    assert post("generic", {"title": "y"}, token=other.token).status_code == 202
+    frozen.shift(timedelta(seconds=int(response["Retry-After"])))
+    assert post("generic", {"title": "x"}, token=issued.token).status_code == 202
+
+
+def test_unlimited_integration(make_integration, post, frozen):
+    issued = make_integration("generic", rate_limit_per_minute=0)
+    for _ in range(5):
+        assert post("generic", {"title": "x"}, token=issued.token).status_code == 202
+
+
+def test_idempotency_key_replays_the_original_reply(make_integration, post, frozen):
+    issued = make_integration("generic")
+    body = fixture_bytes("generic")
+    first = post("generic", body, token=issued.token, **{"Idempotency-Key": "delivery-1"})
+    replay = post("generic", body, token=issued.token, **{"Idempotency-Key": "delivery-1"})
+    assert replay.status_code == first.status_code == 202
+    assert replay.json() == first.json()
+    assert replay["Idempotent-Replayed"] == "true"
+    assert Alert.objects.get().occurrences == 1  # the replay did not count again
+
+    other = post(
+        "generic", {"title": "Another"}, token=issued.token, **{"Idempotency-Key": "delivery-1"}
+    )
+    assert other.status_code == 409
+    assert other.json()["code"] == "idempotency_key_reused"
+
+    too_long = post("generic", body, token=issued.token, **{"Idempotency-Key": "k" * 256})
+    assert too_long.status_code == 400
+    assert IdempotencyRecord.objects.count() == 1
+
+
+def test_idempotency_keys_are_per_integration(make_integration, post, frozen):
+    one, two = make_integration("generic", name="one"), make_integration("generic", name="two")
+    body = fixture_bytes("generic")
+    a = post("generic", body, token=one.token, **{"Idempotency-Key": "k"}).json()
+    b = post("generic", body, token=two.token, **{"Idempotency-Key": "k"}).json()
+    assert a["alert"] != b["alert"]
+
+
+def test_failed_requests_are_not_remembered_for_idempotency(make_integration, post, frozen):
+    issued = make_integration("generic")
+    bad = post("generic", {"title": 1}, token=issued.token, **{"Idempotency-Key": "k"})
+    assert bad.status_code == 400
+    good = post("generic", {"title": "fixed"}, token=issued.token, **{"Idempotency-Key": "k"})
+    assert good.status_code == 202
