@@ -53,7 +53,10 @@ class CalendarFeedApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={(200, "text/calendar"): str, 404: OpenApiResponse(description="")})
+    @extend_schema(
+        operation_id="calendar_feed",
+        responses={(200, "text/calendar"): str, 404: OpenApiResponse(description="unknown token")},
+    )
     def get(self, request, token: str):
         user = selectors.calendar_feed_user(token)
         if user is None:

@@ -23,14 +23,21 @@ class Step:
     @property
     def label(self) -> str:
         if self.kind == "remaining":
-            return f"{_hours(self.hours)} h before the deadline"
+            return f"{_span(self.hours)} before the deadline"
         if self.hours == 0:
             return "at the deadline"
-        return f"{_hours(self.hours)} h after the deadline"
+        return f"{_span(self.hours)} after the deadline"
 
 
 def _hours(value: float) -> str:
     return f"{value:g}"
+
+
+def _span(hours: float) -> str:
+    """'24 h', '1.5 h', or '10 min' below an hour."""
+    if hours < 1:
+        return f"{round(hours * 60):g} min"
+    return f"{_hours(hours)} h"
 
 
 def step_key(kind: str, hours: float) -> str:

@@ -72,13 +72,13 @@ class AlertOutcome:
     alert: Alert
     deduplicated: bool
     occurrences: int
+    incident_reference: str | None
 
     def as_dict(self) -> dict[str, Any]:
-        incident = self.alert.incident
         return {
             "alert": self.alert.pk,
-            "incident": incident.pk if incident else None,
-            "incident_reference": incident.reference if incident else None,
+            "incident": self.alert.incident_id,
+            "incident_reference": self.incident_reference,
             "deduplicated": self.deduplicated,
             "occurrences": self.occurrences,
             "alert_status": self.alert.status,
@@ -194,63 +194,98 @@ def _ingest(
         except IntegrityError:
             raise _Retry from None
 
-    open_keys = set(
-        Alert.objects.open()
-        .filter(
-            integration=integration,
-            dedup_key__in={a.dedup_key for a in alerts},
-        )
-        .values_list("dedup_key", flat=True)
-    )
-    if any(a.dedup_key not in open_keys for a in alerts):
-        # Creating alerts (and maybe incidents): serialise per integration so that two
-        # related alerts arriving together share one incident. Taken before any alert lock.
-        Integration.objects.select_for_update().filter(pk=integration.pk).first()
-
-    # Alert rows are locked in dedup-key order so that two batches never deadlock.
-    outcomes: dict[int, AlertOutcome] = {}
-    for index in sorted(range(len(alerts)), key=lambda i: alerts[i].dedup_key):
-        outcomes[index] = _alert_upsert(integration=integration, incoming=alerts[index], now=now)
-    result = [outcomes[i] for i in range(len(alerts))]
-    body = reply_body(integration.source, result)
+    outcomes = _alerts_record(integration=integration, alerts=alerts, now=now)
+    body = reply_body(integration.source, outcomes)
     if record is not None:
         record.status_code, record.response = 202, body
         record.save(update_fields=["status_code", "response"])
     return IngestResult(202, body)
 
 
+def _open_alerts(integration: Integration, keys: Sequence[str]) -> dict[str, Alert]:
+    """Lock the open alerts with these keys, in key order (so batches never deadlock)."""
+    rows = (
+        Alert.objects.select_for_update(of=("self",))
+        .filter(integration=integration, dedup_key__in=keys, resolved_at__isnull=True)
+        .annotate(incident_reference=F("incident__reference"))
+        .order_by("dedup_key")
+    )
+    return {alert.dedup_key: alert for alert in rows}
+
+
+def _alerts_record(
+    *, integration: Integration, alerts: Sequence[NormalizedAlert], now: datetime
+) -> list[AlertOutcome]:
+    keys = sorted({a.dedup_key for a in alerts})
+    open_alerts = _open_alerts(integration, keys)
+    if missing := [k for k in keys if k not in open_alerts]:
+        # About to create alerts (maybe an incident): serialise per integration so related
+        # alerts arriving together share one incident, then look again for the missing
+        # keys: a concurrent twin may have created them while we waited.
+        Integration.objects.select_for_update().filter(pk=integration.pk).values_list("pk").get()
+        open_alerts.update(_open_alerts(integration, missing))
+    outcomes: dict[int, AlertOutcome] = {}
+    for index in sorted(range(len(alerts)), key=lambda i: alerts[i].dedup_key):
+        incoming = alerts[index]
+        existing = open_alerts.get(incoming.dedup_key)
+        if existing is None:
+            outcome = _alert_new_or_resolved_repeat(integration, incoming, now)
+        else:
+            outcome = _alert_repeat(existing, incoming, now)
+        alert = outcome.alert
+        if alert.resolved_at is None:
+            open_alerts[alert.dedup_key] = alert
+        else:
+            open_alerts.pop(alert.dedup_key, None)
+        outcomes[index] = outcome
+    return [outcomes[i] for i in range(len(alerts))]
+
+
 def _payload_entry(incoming: NormalizedAlert, now: datetime) -> dict[str, Any]:
     return {"received_at": iso(now), "payload": incoming.raw}
 
 
-def _alert_upsert(
-    *, integration: Integration, incoming: NormalizedAlert, now: datetime
+def _alert_new_or_resolved_repeat(
+    integration: Integration, incoming: NormalizedAlert, now: datetime
 ) -> AlertOutcome:
-    for _ in range(3):
-        existing = (
-            Alert.objects.select_for_update()
-            .select_related("incident")
-            .filter(integration=integration, dedup_key=incoming.dedup_key, resolved_at__isnull=True)
+    if incoming.status == RESOLVED:
+        # Tools resend resolved alerts: count them on the episode they resolved.
+        episode = (
+            Alert.objects.select_for_update(of=("self",))
+            .filter(integration=integration, dedup_key=incoming.dedup_key)
+            .annotate(incident_reference=F("incident__reference"))
+            .order_by("-resolved_at", "-id")
             .first()
         )
-        if existing is None and incoming.status == RESOLVED:
-            # Tools resend resolved alerts: count them on the episode they resolved.
-            existing = (
-                Alert.objects.select_for_update()
-                .select_related("incident")
-                .filter(integration=integration, dedup_key=incoming.dedup_key)
-                .order_by("-resolved_at", "-id")
-                .first()
-            )
-        if existing is not None:
-            return _alert_repeat(existing, incoming, now)
-        try:
-            with transaction.atomic():
-                alert = _alert_create(integration, incoming, now)
-        except IntegrityError:
-            continue  # a concurrent twin created it first: update that one instead
-        return _alert_route(integration, alert, incoming, now)
-    raise _Retry
+        if episode is not None:
+            return _alert_repeat(episode, incoming, now)
+    group_key = _group_key(integration, incoming)
+    incident = _group_incident(integration, group_key, now)
+    reason = "grouped"
+    if incident is None and incoming.status == FIRING:
+        incident = _incident_open(integration, incoming, now)
+        reason = "opened"
+    try:
+        with transaction.atomic():
+            alert = _alert_create(integration, incoming, group_key, incident, now)
+    except IntegrityError:
+        # Only possible if the integration lock was bypassed; the caller's retry reruns the
+        # whole transaction, which then finds the twin and counts a duplicate.
+        raise _Retry from None
+    if incident is not None:
+        event_record(
+            incident=incident,
+            kind=EventKind.ALERT_ATTACHED,
+            actor=integration.actor,
+            now=now,
+            payload={**_alert_summary(alert), "reason": reason, "group_key": group_key},
+        )
+    return AlertOutcome(
+        alert=alert,
+        deduplicated=False,
+        occurrences=1,
+        incident_reference=incident.reference if incident else None,
+    )
 
 
 def _alert_repeat(alert: Alert, incoming: NormalizedAlert, now: datetime) -> AlertOutcome:
@@ -270,13 +305,17 @@ def _alert_repeat(alert: Alert, incoming: NormalizedAlert, now: datetime) -> Ale
         changes["resolved_at"] = min(incoming.ended_at or now, now)
     Alert.objects.filter(pk=alert.pk).update(**changes)
     # We hold the row lock, so the stored count is exactly what we read plus one.
-    occurrences = alert.occurrences + 1
     for name, value in changes.items():
         if not hasattr(value, "resolve_expression"):
             setattr(alert, name, value)
-    alert.occurrences = occurrences
+    alert.occurrences += 1
     alert.payloads_pruned += dropped
-    return AlertOutcome(alert=alert, deduplicated=True, occurrences=occurrences)
+    return AlertOutcome(
+        alert=alert,
+        deduplicated=True,
+        occurrences=alert.occurrences,
+        incident_reference=getattr(alert, "incident_reference", None),
+    )
 
 
 def _group_key(integration: Integration, incoming: NormalizedAlert) -> str:
@@ -286,14 +325,20 @@ def _group_key(integration: Integration, incoming: NormalizedAlert) -> str:
     return bounded_key(incoming.group_key)
 
 
-def _alert_create(integration: Integration, incoming: NormalizedAlert, now: datetime) -> Alert:
+def _alert_create(
+    integration: Integration,
+    incoming: NormalizedAlert,
+    group_key: str,
+    incident: Incident | None,
+    now: datetime,
+) -> Alert:
     resolved_at = min(incoming.ended_at or now, now) if incoming.status == RESOLVED else None
     return Alert.objects.create(
         integration=integration,
         source=integration.source,
         dedup_key=incoming.dedup_key,
         external_id=clip(incoming.external_id, 255),
-        group_key=_group_key(integration, incoming),
+        group_key=group_key,
         title=clip(incoming.title, 300) or "(untitled alert)",
         description=incoming.description,
         severity=incoming.severity,
@@ -306,51 +351,27 @@ def _alert_create(integration: Integration, incoming: NormalizedAlert, now: date
         resolved_at=resolved_at,
         occurrences=1,
         payloads=[_payload_entry(incoming, now)],
+        incident=incident,
     )
 
 
-def _group_incident(integration: Integration, alert: Alert, now: datetime) -> Incident | None:
+def _group_incident(integration: Integration, group_key: str, now: datetime) -> Incident | None:
     """The open incident that a related, recently seen alert of this integration is on."""
-    if not alert.group_key or integration.group_window_minutes == 0:
+    if not group_key or integration.group_window_minutes == 0:
         return None
     since = now - timedelta(minutes=integration.group_window_minutes)
-    sibling = (
-        Alert.objects.filter(
-            integration=integration,
-            group_key=alert.group_key,
-            last_seen_at__gte=since,
-            incident__isnull=False,
-            incident__archived_at__isnull=True,
-            incident__status__in=OPEN_STATUSES,
+    return (
+        Incident.objects.filter(
+            status__in=OPEN_STATUSES,
+            archived_at__isnull=True,
+            alerts__integration=integration,
+            alerts__group_key=group_key,
+            alerts__last_seen_at__gte=since,
         )
-        .exclude(pk=alert.pk)
-        .select_related("incident")
-        .order_by("-last_seen_at", "-id")
+        .order_by("-alerts__last_seen_at", "-alerts__id")
+        .only("id", "reference")
         .first()
     )
-    return sibling.incident if sibling else None
-
-
-def _alert_route(
-    integration: Integration, alert: Alert, incoming: NormalizedAlert, now: datetime
-) -> AlertOutcome:
-    """A new alert: join a related open incident, or open one (firing alerts only)."""
-    incident = _group_incident(integration, alert, now)
-    reason = "grouped"
-    if incident is None and alert.status == FIRING:
-        incident = _incident_open(integration, alert, incoming, now)
-        reason = "opened"
-    if incident is not None:
-        alert.incident = incident
-        alert.save(update_fields=["incident"])
-        event_record(
-            incident=incident,
-            kind=EventKind.ALERT_ATTACHED,
-            actor=integration.actor,
-            now=now,
-            payload={**_alert_summary(alert), "reason": reason, "group_key": alert.group_key},
-        )
-    return AlertOutcome(alert=alert, deduplicated=False, occurrences=1)
 
 
 def _alert_summary(alert: Alert) -> dict[str, Any]:
@@ -363,28 +384,27 @@ def _alert_summary(alert: Alert) -> dict[str, Any]:
     }
 
 
-def _incident_open(
-    integration: Integration, alert: Alert, incoming: NormalizedAlert, now: datetime
-) -> Incident:
-    label_facts = facts_from_labels(alert.labels)
-    detected = min(alert.occurred_at, now)
+def _incident_open(integration: Integration, incoming: NormalizedAlert, now: datetime) -> Incident:
+    label_facts = facts_from_labels(incoming.labels)
+    detected = min(incoming.occurred_at, now)
+    source_name = AlertSource(integration.source).label
     lines = [
-        f"Opened from a {alert.get_source_display()} alert received through integration "
-        f"{integration.name!r} (severity {alert.severity})."
+        f"Opened from a {source_name} alert received through integration "
+        f"{integration.name!r} (severity {incoming.severity})."
     ]
-    if alert.description:
-        lines.append(alert.description)
-    if alert.link:
-        lines.append(f"Source: {alert.link}")
+    if incoming.description:
+        lines.append(incoming.description)
+    if incoming.link:
+        lines.append(f"Source: {incoming.link}")
     if label_facts.personal_data:
         lines.append("The alert states that personal data is involved.")
     if label_facts.problems:
         lines.append("Ignored alert labels: " + "; ".join(label_facts.problems) + ".")
-    tags = ["alert", f"source:{alert.source}", f"severity:{alert.severity}"]
+    tags = ["alert", f"source:{integration.source}", f"severity:{incoming.severity}"]
     if label_facts.personal_data:
         tags.append("personal-data")
     data: dict[str, Any] = {
-        "title": clip(alert.title, 200),
+        "title": clip(incoming.title, 200) or "(untitled alert)",
         "summary": "\n\n".join(lines),
         "detected_at": detected,
         "tags": tags,
@@ -408,7 +428,11 @@ def _incident_open(
 
 def _alert_lock(alert_id: int) -> Alert:
     try:
-        return Alert.objects.select_for_update().select_related("incident").get(pk=alert_id)
+        return (
+            Alert.objects.select_for_update(of=("self",))
+            .select_related("incident")
+            .get(pk=alert_id)
+        )
     except Alert.DoesNotExist:
         raise DomainError("Alert not found.", code=ErrorCode.NOT_FOUND, status=404) from None
 

@@ -337,6 +337,7 @@ def incident_transition(
             status=409,
             code="precondition_failed",
         )
+    _check_decision(incident, to)
     incident.status = to
     incident.status_changed_at = now
     fields = ["status", "status_changed_at", "updated_at"]
@@ -356,6 +357,30 @@ def incident_transition(
         payload={"from": current, "to": to, "comment": comment},
     )
     return incident
+
+
+def _check_decision(incident: Incident, to: str) -> None:
+    """A notifiability decision must rest on the current assessment (or a DPO's override)."""
+    if to not in (IncidentStatus.NOTIFIABLE, IncidentStatus.NOT_NOTIFIABLE):
+        return
+    current = incident.assessments.order_by("-version").first()
+    if current is None:
+        raise DomainError(
+            f"Moving to {to!r} is a decision that must rest on a risk assessment: "
+            "POST /assessments/ first.",
+            field="assessment",
+            code="precondition_failed",
+        )
+    says_notify = current.notify_authority
+    if (to == IncidentStatus.NOTIFIABLE) != says_notify:
+        raise DomainError(
+            f"The current assessment (v{current.version}, {current.risk_level}) says the "
+            f"authority {'must' if says_notify else 'need not'} be notified; record a DPO "
+            "override with a justification before deciding otherwise.",
+            field="assessment",
+            code="precondition_failed",
+            risk_level=current.risk_level,
+        )
 
 
 @transaction.atomic

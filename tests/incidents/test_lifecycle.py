@@ -3,6 +3,7 @@
 import pytest
 
 from incidents.models import Incident
+from incidents.services.assessments import assessment_compute, assessment_override
 from incidents.services.incidents import incident_create, incident_transition
 from incidents.status import TRANSITIONS, IncidentStatus
 from tests.conftest import utc
@@ -32,10 +33,22 @@ def incident_in(status, dpo):
         },
     )
     for step in PATHS[status]:
+        if step in (S.NOTIFIABLE, S.NOT_NOTIFIABLE):
+            decide(incident, dpo, "high" if step == S.NOTIFIABLE else "unlikely")
         incident_transition(incident_id=incident.pk, actor=dpo, to=step, comment="reason")
     incident.refresh_from_db()
     assert incident.status == status
     return incident
+
+
+def decide(incident, dpo, risk_level):
+    assessment_compute(incident_id=incident.pk, actor=dpo)
+    assessment_override(
+        incident_id=incident.pk,
+        actor=dpo,
+        risk_level=risk_level,
+        justification="DPO decision for the lifecycle test",
+    )
 
 
 CASES = [(src, dst) for src in S.values for dst in S.values]
@@ -45,6 +58,10 @@ CASES = [(src, dst) for src in S.values for dst in S.values]
 @pytest.mark.parametrize(("source", "target"), CASES, ids=[f"{s}->{t}" for s, t in CASES])
 def test_every_pair_of_statuses_follows_the_table(source, target, api, dpo, org):
     incident = incident_in(source, dpo)
+    if target == S.NOTIFIABLE and target in TRANSITIONS[source]:
+        decide(incident, dpo, "risk")
+    if target == S.NOT_NOTIFIABLE and target in TRANSITIONS[source]:
+        decide(incident, dpo, "unlikely")
     response = api["dpo"].post(
         f"/api/v1/incidents/{incident.pk}/transitions/",
         {"to": target, "comment": "because"},
@@ -110,4 +127,19 @@ def test_analyst_cannot_make_dpo_decisions(api, dpo, org):
     response = api["analyst"].post(
         f"/api/v1/incidents/{incident.pk}/transitions/", {"to": "triage"}, format="json"
     )
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_notifiability_decision_must_match_the_assessment(api, dpo, org):
+    incident = incident_in(S.ASSESSING, dpo)
+    url = f"/api/v1/incidents/{incident.pk}/transitions/"
+    response = api["dpo"].post(url, {"to": "not_notifiable", "comment": "x"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["field"] == "assessment"
+    assessment_compute(incident_id=incident.pk, actor=dpo)  # facts unknown: at least "risk"
+    response = api["dpo"].post(url, {"to": "not_notifiable", "comment": "x"}, format="json")
+    assert response.status_code == 409
+    assert "override" in response.json()["detail"]
+    response = api["dpo"].post(url, {"to": "notifiable"}, format="json")
     assert response.status_code == 200

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from incidents.services.assessments import assessment_compute, assessment_override
 from incidents.services.incidents import incident_create, incident_transition
 from tests.conftest import utc
 
@@ -24,6 +25,13 @@ def test_export_includes_dismissed_and_not_notified_with_reasons(api, dpo, org):
         data={"title": "Misdirected mail", "aware_at": utc(2026, 2, 2), "countries": ["DE"]},
     )
     incident_transition(incident_id=quiet.pk, actor=dpo, to="assessing")
+    assessment_compute(incident_id=quiet.pk, actor=dpo)
+    assessment_override(
+        incident_id=quiet.pk,
+        actor=dpo,
+        risk_level="unlikely",
+        justification="Trusted recipient confirmed deletion",
+    )
     incident_transition(
         incident_id=quiet.pk, actor=dpo, to="not_notifiable", comment="Trusted recipient deleted it"
     )

@@ -25,6 +25,7 @@ def _incident(dpo, status="triage"):
     )
     if status == "assessing":
         incident_transition(incident_id=incident.pk, actor=dpo, to="assessing")
+        assessment_compute(incident_id=incident.pk, actor=dpo)  # unknown facts: at least risk
     return incident
 
 
@@ -127,17 +128,23 @@ def test_login_lockout_after_repeated_failures(users, client):
 @pytest.mark.django_db
 def test_token_endpoint_issues_tokens_and_locks_out(users):
     client = APIClient()
-    good = client.post("/api/v1/auth/token/", {"username": "viewer", "password": "pw-viewer"},
-                       format="json")
+    good = client.post(
+        "/api/v1/auth/token/", {"username": "viewer", "password": "pw-viewer"}, format="json"
+    )
     assert good.status_code == 200
     token = good.json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/incidents/").status_code == 200
     anonymous = APIClient()
-    codes = [anonymous.post("/api/v1/auth/token/", {"username": "dpo", "password": "bad"},
-                            format="json").status_code for _ in range(5)]
+    codes = [
+        anonymous.post(
+            "/api/v1/auth/token/", {"username": "dpo", "password": "bad"}, format="json"
+        ).status_code
+        for _ in range(5)
+    ]
     assert codes == [400] * 5
-    locked = anonymous.post("/api/v1/auth/token/", {"username": "dpo", "password": "pw-dpo"},
-                            format="json")
+    locked = anonymous.post(
+        "/api/v1/auth/token/", {"username": "dpo", "password": "pw-dpo"}, format="json"
+    )
     assert locked.status_code == 400  # locked out: even the right password is refused
     assert "token" not in locked.json()

@@ -76,6 +76,8 @@ def test_steps_before_the_clock_started_never_exist():
 def test_no_overdue_steps_when_disabled_and_fractional_offsets():
     policy = LadderPolicy(offsets_hours=(0.5,), overdue_every_hours=0)
     assert keys(DUE + 100 * H, policy=policy) == ["remaining-0.5h"]
+    [step] = due_steps(policy, clock_started_at=START, due_at=DUE, now=DUE)
+    assert step.label == "30 min before the deadline"
 
 
 def test_step_moments_and_labels():

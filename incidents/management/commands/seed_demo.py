@@ -125,7 +125,11 @@ class Command(BaseCommand):
                 subjects_count=40,
                 breach_types=["confidentiality"],
                 cause="accidental_internal",
-                data_categories=["identity", "financial", "employment"],
+                data_categories=["identity", "employment"],
+                integrity_impact="none",
+                availability_impact="none",
+                sensitive_context=False,
+                contact_effort="individual_contact_possible",
                 subject_categories=["employees"],
                 identifiability="direct",
                 exposure="known_trusted_recipient",
@@ -186,5 +190,9 @@ class Command(BaseCommand):
                 detected_at=now - timedelta(days=1),
             ),
         )
-        incident_transition(incident_id=phishing.pk, actor=analyst, to="dismissed",
-                            comment="Phishing page reported; no personal data was entered.")
+        incident_transition(
+            incident_id=phishing.pk,
+            actor=analyst,
+            to="dismissed",
+            comment="Phishing page reported; no personal data was entered.",
+        )
