@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django_q.tasks import async_task
 
@@ -218,10 +218,12 @@ def _alerts_record(
 ) -> list[AlertOutcome]:
     keys = sorted({a.dedup_key for a in alerts})
     open_alerts = _open_alerts(integration, keys)
-    if missing := [k for k in keys if k not in open_alerts]:
+    missing = [k for k in keys if k not in open_alerts]
+    if missing and connection.features.has_select_for_update:
         # About to create alerts (maybe an incident): serialise per integration so related
         # alerts arriving together share one incident, then look again for the missing
-        # keys: a concurrent twin may have created them while we waited.
+        # keys: a concurrent twin may have created them while we waited. (SQLite has no row
+        # locks and needs neither: BEGIN IMMEDIATE already serialises whole transactions.)
         Integration.objects.select_for_update().filter(pk=integration.pk).values_list("pk").get()
         open_alerts.update(_open_alerts(integration, missing))
     outcomes: dict[int, AlertOutcome] = {}
