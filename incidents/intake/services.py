@@ -262,31 +262,31 @@ def _alert_new_or_resolved_repeat(
         if episode is not None:
             return _alert_repeat(episode, incoming, now)
     group_key = _group_key(integration, incoming)
-    incident = _group_incident(integration, group_key, now)
-    reason = "grouped"
-    if incident is None and incoming.status == FIRING:
-        incident = _incident_open(integration, incoming, now)
-        reason = "opened"
+    incident_id, reference = _group_incident(integration, group_key, now)
+    opened = None
+    if incident_id is None and incoming.status == FIRING:
+        opened = _incident_open(integration, incoming, now)
+        incident_id, reference = opened.pk, opened.reference
     try:
         with transaction.atomic():
-            alert = _alert_create(integration, incoming, group_key, incident, now)
+            alert = _alert_create(integration, incoming, group_key, incident_id, now)
     except IntegrityError:
         # Only possible if the integration lock was bypassed; the caller's retry reruns the
         # whole transaction, which then finds the twin and counts a duplicate.
         raise _Retry from None
-    if incident is not None:
+    if opened is not None:
+        # The alert that opened the incident is on its timeline. Alerts grouped onto it
+        # later are linked (alert.incident) without a timeline entry each: a storm of a
+        # thousand alerts must not bury the timeline or serialise on the audit chain.
         event_record(
-            incident=incident,
+            incident=opened,
             kind=EventKind.ALERT_ATTACHED,
             actor=integration.actor,
             now=now,
-            payload={**_alert_summary(alert), "reason": reason, "group_key": group_key},
+            payload={**_alert_summary(alert), "reason": "opened", "group_key": group_key},
         )
     return AlertOutcome(
-        alert=alert,
-        deduplicated=False,
-        occurrences=1,
-        incident_reference=incident.reference if incident else None,
+        alert=alert, deduplicated=False, occurrences=1, incident_reference=reference
     )
 
 
@@ -331,7 +331,7 @@ def _alert_create(
     integration: Integration,
     incoming: NormalizedAlert,
     group_key: str,
-    incident: Incident | None,
+    incident_id: int | None,
     now: datetime,
 ) -> Alert:
     resolved_at = min(incoming.ended_at or now, now) if incoming.status == RESOLVED else None
@@ -353,27 +353,31 @@ def _alert_create(
         resolved_at=resolved_at,
         occurrences=1,
         payloads=[_payload_entry(incoming, now)],
-        incident=incident,
+        incident_id=incident_id,
     )
 
 
-def _group_incident(integration: Integration, group_key: str, now: datetime) -> Incident | None:
-    """The open incident that a related, recently seen alert of this integration is on."""
+def _group_incident(
+    integration: Integration, group_key: str, now: datetime
+) -> tuple[int | None, str | None]:
+    """(id, reference) of the open incident a related, recently seen alert is on."""
     if not group_key or integration.group_window_minutes == 0:
-        return None
+        return None, None
     since = now - timedelta(minutes=integration.group_window_minutes)
-    return (
-        Incident.objects.filter(
-            status__in=OPEN_STATUSES,
-            archived_at__isnull=True,
-            alerts__integration=integration,
-            alerts__group_key=group_key,
-            alerts__last_seen_at__gte=since,
+    row = (
+        Alert.objects.filter(
+            integration=integration,
+            group_key=group_key,
+            last_seen_at__gte=since,
+            incident__isnull=False,
+            incident__archived_at__isnull=True,
+            incident__status__in=OPEN_STATUSES,
         )
-        .order_by("-alerts__last_seen_at", "-alerts__id")
-        .only("id", "reference")
+        .order_by("-last_seen_at", "-id")
+        .values_list("incident_id", "incident__reference")
         .first()
     )
+    return row if row is not None else (None, None)
 
 
 def _alert_summary(alert: Alert) -> dict[str, Any]:

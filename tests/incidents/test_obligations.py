@@ -58,7 +58,9 @@ def test_german_and_californian_breach_gets_every_applicable_clock(api, dpo, ess
     assert rows["eu-nis2-23-4b-incident-notification"]["due_at"] == "2026-05-07T09:30:00Z"
     assert rows["eu-nis2-23-4d-final"]["status"] == "awaiting_trigger"
     for row in rows.values():
-        assert row["citation"] and row["regime"] and row["rule_version"] >= 1
+        assert row["citation"]
+        assert row["regime"]
+        assert row["rule_version"] >= 1
 
 
 @pytest.mark.django_db
