@@ -23,6 +23,7 @@ from incidents.models.incident import EventKind
 from incidents.models.obligation import ObligationStatus
 from incidents.services.audit import audit_append
 from incidents.services.incidents import event_record
+from incidents.services.obligations import obligation_missed_record
 from notifications import selectors
 from notifications.channels import ChannelError, Message, get_channel
 from notifications.ladder import Step, due_steps, step_from_key
@@ -72,37 +73,6 @@ class Claim:
 
 
 # --- missed deadlines -------------------------------------------------------------------
-
-
-def obligation_missed_record(*, obligation_id: int, now: datetime) -> bool:
-    """Put OBLIGATION_MISSED on the timeline once per obligation; False if already done."""
-    with transaction.atomic(durable=True):
-        # The conditional UPDATE is the once-only guard: a concurrent sweep updates 0 rows.
-        updated = Obligation.objects.filter(
-            pk=obligation_id,
-            status=ObligationStatus.PENDING,
-            due_at__lt=now,
-            missed_recorded_at__isnull=True,
-        ).update(missed_recorded_at=now)
-        if not updated:
-            return False
-        obligation = Obligation.objects.select_related("incident").get(pk=obligation_id)
-        event_record(
-            incident=obligation.incident,
-            kind=EventKind.OBLIGATION_MISSED,
-            actor="system",
-            now=now,
-            payload={
-                "obligation_id": obligation.pk,
-                "rule": obligation.rule_code,
-                "regime": obligation.regime,
-                "audience": obligation.audience,
-                "citation": obligation.citation,
-                "due_at": iso(obligation.due_at),
-                "recorded_seconds_after_due": round((now - obligation.due_at).total_seconds(), 3),
-            },
-        )
-    return True
 
 
 # --- claiming ------------------------------------------------------------------------------

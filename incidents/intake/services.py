@@ -31,6 +31,7 @@ from incidents.intake.models import (
     Integration,
 )
 from incidents.intake.signatures import secret_generate, token_generate, token_hash, token_prefix
+from incidents.intake.writegate import write_gate
 from incidents.models import Incident
 from incidents.models.incident import EventKind, IncidentSource
 from incidents.services.audit import audit_append
@@ -140,13 +141,14 @@ def alerts_ingest(
     while True:
         attempt += 1
         try:
-            return _ingest(
-                integration=integration,
-                alerts=alerts,
-                now=now,
-                idempotency_key=idempotency_key,
-                fingerprint=fingerprint,
-            )
+            with write_gate():
+                return _ingest(
+                    integration=integration,
+                    alerts=alerts,
+                    now=now,
+                    idempotency_key=idempotency_key,
+                    fingerprint=fingerprint,
+                )
         except _Retry:
             pass
         except OperationalError as exc:
