@@ -6,6 +6,7 @@ from notifications.models import (
     CalendarFeedToken,
     EscalationLadder,
     OnCallContact,
+    OnCallPage,
     OutboxMessage,
     ReminderAttempt,
 )
@@ -74,3 +75,9 @@ class CalendarFeedTokenAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("notifications.delete_calendarfeedtoken")  # revoke a leak
+
+
+@admin.register(OnCallPage)
+class OnCallPageAdmin(ReadOnlyAdmin):
+    list_display = ["incident", "claimed_at", "sent_at"]
+    search_fields = ["incident__reference"]

@@ -245,3 +245,21 @@ class CalendarFeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"calendar feed of {self.user}"
+
+
+class OnCallPage(models.Model):
+    """The one page sent when an alert opens a new incident (unique: paged at most once)."""
+
+    incident = models.OneToOneField(
+        "incidents.Incident", on_delete=models.PROTECT, related_name="on_call_page"
+    )
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.JSONField(default=list, blank=True)
+    results = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = "on-call page"
+
+    def __str__(self) -> str:
+        return f"page for incident {self.incident_id}"

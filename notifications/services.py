@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.template.loader import render_to_string
 from django_q.models import Schedule
 
 from breachdesk.timeutils import aware_utc, iso, now_utc
@@ -27,8 +28,8 @@ from incidents.services.obligations import obligation_missed_record
 from notifications import selectors
 from notifications.channels import ChannelError, Message, get_channel
 from notifications.ladder import Step, due_steps, step_from_key
-from notifications.messages import reminder_render
-from notifications.models import AttemptStatus, CalendarFeedToken, ReminderAttempt
+from notifications.messages import incident_admin_url, reminder_render, utc_text
+from notifications.models import AttemptStatus, CalendarFeedToken, OnCallPage, ReminderAttempt
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,74 @@ class Claim:
 
 
 # --- missed deadlines -------------------------------------------------------------------
+
+
+# --- paging the on-call list -------------------------------------------------------------
+
+
+def incident_page_on_call(*, incident_id: int, now: datetime | None = None) -> bool:
+    """Page the DPO and the on-call list once about a new incident opened by an alert."""
+    now = aware_utc(now or now_utc())
+    try:
+        with transaction.atomic(durable=True):  # committed before any provider is called
+            page = OnCallPage.objects.create(incident_id=incident_id, claimed_at=now)
+    except IntegrityError:
+        return False  # already paged (a retried task or a second worker)
+    incident = page.incident
+    recipients = [r for r in selectors.reminder_recipients(incident) if r.role != "assignee"]
+    context = {
+        "reference": incident.reference,
+        "title": incident.title,
+        "detected": utc_text(incident.detected_at) if incident.detected_at else "unknown",
+        "source": incident.get_source_display(),
+        "link": incident_admin_url(incident.pk),
+    }
+    subject = render_to_string("notifications/page_subject.txt", context).strip()
+    body = render_to_string("notifications/page_email.txt", context)
+    sms = render_to_string("notifications/page_sms.txt", context).strip()
+    results = []
+    for recipient in recipients:
+        is_email = recipient.channel == "email"
+        message = Message(
+            channel=recipient.channel,
+            to=recipient.address,
+            subject=subject if is_email else "",
+            body=body if is_email else sms,
+            reference=f"page-{incident.pk}",
+        )
+        try:
+            result = get_channel(recipient.channel).send(message)
+            results.append(
+                {
+                    "to": recipient.address,
+                    "channel": recipient.channel,
+                    "accepted": result.accepted,
+                    "provider": result.provider,
+                    "provider_message_id": result.provider_message_id,
+                }
+            )
+        except ChannelError as exc:
+            results.append(
+                {
+                    "to": recipient.address,
+                    "channel": recipient.channel,
+                    "accepted": False,
+                    **exc.as_dict(),
+                }
+            )
+    with transaction.atomic():
+        page.sent_at = now_utc()
+        page.recipients = [r.as_dict() for r in recipients]
+        page.results = results
+        page.save(update_fields=["sent_at", "recipients", "results"])
+        event_record(
+            incident=incident,
+            kind=EventKind.ON_CALL_PAGED,
+            actor="system",
+            now=now,
+            payload={"recipients": page.recipients, "results": results},
+        )
+    return True
 
 
 # --- claiming ------------------------------------------------------------------------------

@@ -201,6 +201,7 @@ class EventKind(models.TextChoices):
     OBLIGATION_WAIVED = "obligation_waived"
     OBLIGATION_MISSED = "obligation_missed"
     REMINDER_SENT = "reminder_sent"
+    ON_CALL_PAGED = "on_call_paged"
     ALERT_ATTACHED = "alert_attached"
     ALERT_DETACHED = "alert_detached"
 
