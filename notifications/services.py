@@ -99,36 +99,10 @@ def incident_page_on_call(*, incident_id: int, now: datetime | None = None) -> b
     subject = render_to_string("notifications/page_subject.txt", context).strip()
     body = render_to_string("notifications/page_email.txt", context)
     sms = render_to_string("notifications/page_sms.txt", context).strip()
-    results = []
-    for recipient in recipients:
-        is_email = recipient.channel == "email"
-        message = Message(
-            channel=recipient.channel,
-            to=recipient.address,
-            subject=subject if is_email else "",
-            body=body if is_email else sms,
-            reference=f"page-{incident.pk}",
-        )
-        try:
-            result = get_channel(recipient.channel).send(message)
-            results.append(
-                {
-                    "to": recipient.address,
-                    "channel": recipient.channel,
-                    "accepted": result.accepted,
-                    "provider": result.provider,
-                    "provider_message_id": result.provider_message_id,
-                }
-            )
-        except ChannelError as exc:
-            results.append(
-                {
-                    "to": recipient.address,
-                    "channel": recipient.channel,
-                    "accepted": False,
-                    **exc.as_dict(),
-                }
-            )
+    results = [
+        deliver(recipient, subject=subject, body=body, sms=sms, reference=f"page-{incident.pk}")
+        for recipient in recipients
+    ]
     with transaction.atomic():
         page.sent_at = now_utc()
         page.recipients = [r.as_dict() for r in recipients]
@@ -245,6 +219,45 @@ def reminder_reclaim(*, attempt_id: int, now: datetime) -> Claim | None:
 # --- sending ---------------------------------------------------------------------------------
 
 
+def deliver(
+    recipient,
+    *,
+    subject: str,
+    body: str,
+    sms: str,
+    reference: str,
+    metadata: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Send one message to one recipient through its channel; provider errors become results."""
+    is_email = recipient.channel == "email"
+    message = Message(
+        channel=recipient.channel,
+        to=recipient.address,
+        subject=subject if is_email else "",
+        body=body if is_email else sms,
+        reference=reference,
+        metadata=metadata or {},
+    )
+    entry: dict[str, Any] = {
+        "role": recipient.role,
+        "channel": recipient.channel,
+        "to": recipient.address,
+    }
+    try:
+        result = get_channel(recipient.channel).send(message)
+    except ChannelError as exc:
+        entry.update(accepted=False, provider=exc.provider, provider_message_id="", **exc.as_dict())
+    else:
+        entry.update(
+            accepted=result.accepted,
+            provider=result.provider,
+            provider_message_id=result.provider_message_id,
+            status=result.status,
+            error=result.error,
+        )
+    return entry
+
+
 def _deliveries(claim: Claim, *, now: datetime) -> tuple[list[dict], list[dict]]:
     """Send the one message of a claim to every recipient; provider errors become results."""
     obligation = Obligation.objects.select_related("incident", "incident__assignee").get(
@@ -252,37 +265,19 @@ def _deliveries(claim: Claim, *, now: datetime) -> tuple[list[dict], list[dict]]
     )
     recipients = selectors.reminder_recipients(obligation.incident)
     rendered = reminder_render(obligation=obligation, steps=list(claim.steps), now=now)
-    results: list[dict[str, Any]] = []
-    for recipient in recipients:
-        is_email = recipient.channel == "email"
-        message = Message(
-            channel=recipient.channel,
-            to=recipient.address,
-            subject=rendered.subject if is_email else "",
-            body=rendered.body if is_email else rendered.sms,
-            reference=f"reminder-{claim.lead_id}",
-            metadata={"attempt": str(claim.lead_id), "try": str(claim.tries)},
+    reference = f"reminder-{claim.lead_id}"
+    metadata = {"attempt": str(claim.lead_id), "try": str(claim.tries)}
+    results = [
+        deliver(
+            recipient,
+            subject=rendered.subject,
+            body=rendered.body,
+            sms=rendered.sms,
+            reference=reference,
+            metadata=metadata,
         )
-        entry: dict[str, Any] = {
-            "role": recipient.role,
-            "channel": recipient.channel,
-            "to": recipient.address,
-        }
-        try:
-            result = get_channel(recipient.channel).send(message)
-        except ChannelError as exc:
-            entry.update(
-                accepted=False, provider=exc.provider, provider_message_id="", **exc.as_dict()
-            )
-        else:
-            entry.update(
-                accepted=result.accepted,
-                provider=result.provider,
-                provider_message_id=result.provider_message_id,
-                status=result.status,
-                error=result.error,
-            )
-        results.append(entry)
+        for recipient in recipients
+    ]
     return [r.as_dict() for r in recipients], results
 
 
