@@ -29,8 +29,14 @@ class BaselineApi(APIView):
         now = now_utc()
         with transaction.atomic():
             alert = Alert.objects.create(
-                integration=request.auth, source=request.auth.source,
-                dedup_key=f"baseline-{uuid.uuid4().hex}", title="baseline", severity="info",
-                status="firing", occurred_at=now, first_seen_at=now, last_seen_at=now,
+                integration=request.auth,
+                source=request.auth.source,
+                dedup_key=f"baseline-{uuid.uuid4().hex}",
+                title="baseline",
+                severity="info",
+                status="firing",
+                occurred_at=now,
+                first_seen_at=now,
+                last_seen_at=now,
             )
         return Response({"alert": alert.pk}, status=202)

@@ -30,14 +30,22 @@ from urllib.parse import urlsplit
 
 def make_body(mode: str, run: str, number: int) -> bytes:
     if mode == "dup":
-        alert = {"title": "Bench duplicate alert", "dedup_key": f"bench-{run}-dup",
-                 "group_key": f"bench-{run}-dup", "severity": "warning",
-                 "labels": {"host": "db-01", "team": "security"}}
+        alert = {
+            "title": "Bench duplicate alert",
+            "dedup_key": f"bench-{run}-dup",
+            "group_key": f"bench-{run}-dup",
+            "severity": "warning",
+            "labels": {"host": "db-01", "team": "security"},
+        }
     else:
         group = f"bench-{run}-{number}" if mode == "new-incident" else f"bench-{run}"
-        alert = {"title": f"Bench alert {number}", "dedup_key": f"bench-{run}-{number}",
-                 "group_key": group, "severity": "warning",
-                 "labels": {"host": f"db-{number % 50}", "team": "security"}}
+        alert = {
+            "title": f"Bench alert {number}",
+            "dedup_key": f"bench-{run}-{number}",
+            "group_key": group,
+            "severity": "warning",
+            "labels": {"host": f"db-{number % 50}", "team": "security"},
+        }
     return json.dumps(alert).encode()
 
 
@@ -58,13 +66,17 @@ class Worker(threading.Thread):
         self.connection = None
 
     def connect(self):
-        self.connection = http.client.HTTPConnection(self.parts.hostname, self.parts.port,
-                                                     timeout=30)
+        self.connection = http.client.HTTPConnection(
+            self.parts.hostname, self.parts.port, timeout=30
+        )
 
     def send(self, number: int) -> int:
         body = make_body(self.mode, self.run_id, number)
-        headers = {"Authorization": f"Bearer {self.token}",
-                   "Content-Type": "application/json", "Content-Length": str(len(body))}
+        headers = {
+            "Authorization": f"Bearer {self.token}",
+            "Content-Type": "application/json",
+            "Content-Length": str(len(body)),
+        }
         for attempt in range(2):
             try:
                 if self.connection is None:
@@ -102,8 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--token", required=True)
-    parser.add_argument("--mode", choices=["new", "new-incident", "dup", "baseline"],
-                        default="new")
+    parser.add_argument("--mode", choices=["new", "new-incident", "dup", "baseline"], default="new")
     parser.add_argument("--rate", type=float, default=200, help="requests/s; 0 = closed loop")
     parser.add_argument("--duration", type=float, default=30)
     parser.add_argument("--connections", type=int, default=16)
@@ -116,8 +127,10 @@ def main() -> None:
     results: list = []
     start = time.perf_counter() + 0.2
     stop_at = start + args.warmup + args.duration
-    workers = [Worker(args.url, jobs, results, args.mode, run, args.token, stop_at)
-               for _ in range(args.connections)]
+    workers = [
+        Worker(args.url, jobs, results, args.mode, run, args.token, stop_at)
+        for _ in range(args.connections)
+    ]
     for worker in workers:
         worker.start()
     number = 0
@@ -156,9 +169,13 @@ def main() -> None:
     service = [r[2] * 1000 for r in window]
     ok = sum(1 for r in window if 200 <= r[0] < 300)
     summary = {
-        "mode": args.mode, "url": args.url, "target_rate": args.rate,
-        "connections": args.connections, "duration_s": round(elapsed, 2),
-        "requests": len(window), "ok": ok,
+        "mode": args.mode,
+        "url": args.url,
+        "target_rate": args.rate,
+        "connections": args.connections,
+        "duration_s": round(elapsed, 2),
+        "requests": len(window),
+        "ok": ok,
         "statuses": dict(Counter(r[0] for r in window)),
         "throughput_rps": round(ok / elapsed, 1) if window else 0,
         "latency_ms": {

@@ -17,6 +17,20 @@ class IntegrationForm(forms.ModelForm):
         label="Generate a signing secret",
         help_text="Requests must then carry an HMAC signature. Shown once after saving.",
     )
+    new_signing_secret = forms.CharField(
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput,
+        label="Set a signing secret",
+        help_text="Paste the tool's own secret (e.g. Sentry's Client Secret); requests must "
+        "then be signed with it. Leave empty to keep the current one.",
+    )
+
+    def clean_new_signing_secret(self) -> str:
+        secret = self.cleaned_data.get("new_signing_secret", "")
+        if secret and not 16 <= len(secret) <= 200:
+            raise forms.ValidationError("A signing secret has 16 to 200 characters.")
+        return secret
 
     class Meta:
         model = Integration
@@ -65,7 +79,14 @@ class IntegrationAdmin(admin.ModelAdmin):
         ]
         if obj is None:
             return [*fields, "with_signing_secret"]
-        return [*fields, "token_prefix", "signed", "created_at", "token_rotated_at"]
+        return [
+            *fields,
+            "new_signing_secret",
+            "token_prefix",
+            "signed",
+            "created_at",
+            "token_rotated_at",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "name"] if obj else []
@@ -79,8 +100,16 @@ class IntegrationAdmin(admin.ModelAdmin):
             services.integration_update(
                 integration_id=obj.pk,
                 actor=request.user,
-                changes={k: data[k] for k in form.changed_data if k != "with_signing_secret"},
+                changes={
+                    k: data[k]
+                    for k in form.changed_data
+                    if k not in ("with_signing_secret", "new_signing_secret")
+                },
             )
+            if data.get("new_signing_secret"):
+                services.integration_set_signing_secret(
+                    integration_id=obj.pk, secret=data["new_signing_secret"], actor=request.user
+                )
             return
         issued = services.integration_create(
             name=data["name"],

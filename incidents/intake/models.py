@@ -177,7 +177,8 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the raw request body.")
     status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField()
+    # Text, not JSON: replays must be byte-identical, and jsonb would reorder the keys.
+    response = models.TextField(help_text="The JSON reply body, exactly as first sent.")
     created_at = models.DateTimeField()
 
     class Meta:

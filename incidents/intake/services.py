@@ -1,11 +1,16 @@
 """Alert intake writes: ingest (dedup, grouping, incidents), attach/detach, integrations.
 
-Lock order, always: integration row -> alert rows (sorted by dedup key) -> whatever
-`incident_create` / `event_record` take (reference counter, audit head). Duplicates of open
-alerts lock only their alert row, so a storm of repeats does not serialise on the
-integration.
+Lock order (PostgreSQL): the delivery's open alerts, all at once in dedup-key order -> the
+integration row, only when an alert must be created -> whatever `incident_create` and
+`event_record` take (reference counter, audit head). The integration lock is taken holding
+the open-alert locks the delivery needs, so two deliveries do not wait on each other. The
+rare leftover, a resolved episode locked later while a person attaches it, is a deadlock
+PostgreSQL detects; ingest then runs again. Repeats of open alerts lock only their own rows,
+so a storm of duplicates does not queue on the integration. SQLite serialises whole
+transactions (BEGIN IMMEDIATE) instead.
 """
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -158,7 +163,12 @@ def alerts_ingest(
         if time.monotonic() > deadline:
             break
         time.sleep(0.001 * (1 + attempt % 10))
-    raise DomainError("Too much contention on this alert; retry.", code=ErrorCode.CONFLICT)
+    # 503, not 409: every sender retries a 5xx later, and none of them should drop the alert.
+    raise DomainError(
+        "The database is too busy to record this alert now; retry shortly.",
+        code="busy",
+        status=503,
+    )
 
 
 @transaction.atomic(durable=True)
@@ -181,7 +191,7 @@ def _ingest(
                     "This Idempotency-Key was already used with a different body.",
                     field="Idempotency-Key",
                 )
-            return IngestResult(previous.status_code, previous.response, replayed=True)
+            return IngestResult(previous.status_code, json.loads(previous.response), replayed=True)
         try:
             with transaction.atomic():
                 # Claimed first: a concurrent twin waits on the unique index, then replays.
@@ -190,7 +200,7 @@ def _ingest(
                     key=idempotency_key,
                     fingerprint=fingerprint,
                     status_code=0,
-                    response={},
+                    response="",
                     created_at=now,
                 )
         except IntegrityError:
@@ -199,7 +209,7 @@ def _ingest(
     outcomes = _alerts_record(integration=integration, alerts=alerts, now=now)
     body = reply_body(integration.source, outcomes)
     if record is not None:
-        record.status_code, record.response = 202, body
+        record.status_code, record.response = 202, json.dumps(body)
         record.save(update_fields=["status_code", "response"])
     return IngestResult(202, body)
 
@@ -613,23 +623,39 @@ def integration_rotate_token(
 
 @transaction.atomic
 def integration_set_signing_secret(
-    *, integration_id: int, generate: bool, actor: Actor = None, now: datetime | None = None
+    *,
+    integration_id: int,
+    generate: bool = False,
+    secret: str = "",
+    actor: Actor = None,
+    now: datetime | None = None,
 ) -> IssuedIntegration:
-    """Generate a new signing secret (returned once) or remove it (signatures optional)."""
+    """Set the signing secret: generate one (returned once), take a tool's own (Sentry's
+    Client Secret), or remove it (signatures no longer required)."""
     now = aware_utc(now or now_utc())
+    secret = secret.strip()
+    if generate and secret:
+        raise InvalidInput("Either generate a secret or give one, not both.", field="secret")
+    if secret and len(secret) < 16:
+        raise InvalidInput("A signing secret needs at least 16 characters.", field="secret")
+    if len(secret) > 200:
+        raise InvalidInput("A signing secret has at most 200 characters.", field="secret")
     integration = Integration.objects.select_for_update().get(pk=integration_id)
-    integration.signing_secret = secret_generate() if generate else ""
+    integration.signing_secret = secret_generate() if generate else secret
     integration.save(update_fields=["signing_secret"])
+    action = "rotated" if integration.signing_secret else "removed"
     audit_append(
         actor=actor_label(actor),
-        action="integration.signing_secret_" + ("rotated" if generate else "removed"),
+        action=f"integration.signing_secret_{action}",
         object_type="integration",
         object_id=integration.pk,
         data={"name": integration.name},
         now=now,
     )
     return IssuedIntegration(
-        integration=integration, token="", signing_secret=integration.signing_secret
+        integration=integration,
+        token="",
+        signing_secret=integration.signing_secret if generate else "",
     )
 
 

@@ -32,8 +32,9 @@ def _gate_path() -> str | None:
 
 
 @contextmanager
-def write_gate() -> Iterator[None]:
-    path = _gate_path()
+def write_gate(path: str | None = None) -> Iterator[None]:
+    """Hold the ingest write gate of the default database (or of the lock file `path`)."""
+    path = path or _gate_path()
     if path is None:
         yield
         return

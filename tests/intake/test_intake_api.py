@@ -285,6 +285,21 @@ def test_new_incident_pages_on_call_after_commit(
     assert not [c for c in callbacks if getattr(c, "args", None) == (PAGE_TASK,)]
 
 
+def test_new_incident_is_paged_through_notifications(
+    make_integration, post, frozen, org, django_capture_on_commit_callbacks
+):
+    from notifications.models import OnCallPage
+
+    issued = make_integration("generic")
+    with django_capture_on_commit_callbacks(execute=True):
+        body = post("generic", fixture_bytes("generic"), token=issued.token).json()
+    # Tests run django-q2 tasks inline: the page was claimed for exactly this incident.
+    assert list(OnCallPage.objects.values_list("incident_id", flat=True)) == [body["incident"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        post("generic", fixture_bytes("generic"), token=issued.token)
+    assert OnCallPage.objects.count() == 1
+
+
 @override_settings(BREACHDESK_INTAKE_KEEP_PAYLOADS=3)
 def test_raw_payloads_are_kept_bounded(make_integration, post, frozen):
     issued = make_integration("generic")

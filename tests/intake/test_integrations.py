@@ -109,3 +109,31 @@ def test_admin_creates_an_integration_and_shows_the_token_once(client, users, po
     page = client.get(f"/admin/intake/integration/{integration.pk}/change/")
     assert token not in page.content.decode()
     assert client.get("/admin/intake/alert/").status_code == 200
+
+
+def test_command_sets_a_tools_own_signing_secret_from_stdin(monkeypatch, post, frozen):
+    import hashlib as _hashlib
+    import hmac
+
+    from tests.intake.conftest import NOW, fixture_bytes
+
+    sentry_client_secret = "9f0c1e2d3b4a5968778695a4b3c2d1e0f"
+    monkeypatch.setattr("sys.stdin", StringIO(sentry_client_secret + "\n"))
+    out, err = create("prod-sentry", "--source", "sentry", "--signing-secret-stdin")
+    token = out.strip()
+    assert "Signing secret set" in err
+    assert sentry_client_secret not in out + err
+    body = fixture_bytes("sentry_event_alert")
+    digest = hmac.new(sentry_client_secret.encode(), body, _hashlib.sha256).hexdigest()
+    signed = {
+        "Sentry-Hook-Resource": "event_alert",
+        "Sentry-Hook-Timestamp": str(int(NOW.timestamp())),
+        "Sentry-Hook-Signature": digest,
+    }
+    assert post("sentry", body, query=f"?token={token}", **signed).status_code == 202
+    unsigned = post("sentry", body, query=f"?token={token}")
+    assert unsigned.status_code == 401
+
+    monkeypatch.setattr("sys.stdin", StringIO("short\n"))
+    with pytest.raises(CommandError, match="at least 16"):
+        create("prod-sentry", "--signing-secret-stdin")

@@ -1,10 +1,16 @@
 """Register a monitoring tool and print its token once: only a hash is stored."""
 
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 
 from breachdesk.errors import DomainError
 from incidents.intake.models import AlertSource, AwarenessProposal, Integration
-from incidents.intake.services import integration_create, integration_rotate_token
+from incidents.intake.services import (
+    integration_create,
+    integration_rotate_token,
+    integration_set_signing_secret,
+)
 
 
 class Command(BaseCommand):
@@ -55,17 +61,33 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rotate", action="store_true", help="Issue a new token for an existing integration."
         )
+        parser.add_argument(
+            "--signing-secret-stdin",
+            action="store_true",
+            dest="secret_stdin",
+            help="Read a tool's own signing secret (e.g. Sentry's Client Secret) from standard "
+            "input and set it on the integration (new or existing).",
+        )
 
     def handle(self, *args, **options):
         name = options["name"]
+        actor = "command:create_integration"
+        existing = Integration.objects.filter(name=name).first()
+        secret = ""
+        if options["secret_stdin"]:
+            secret = sys.stdin.readline().strip()
+            if not secret:
+                raise CommandError("--signing-secret-stdin: no secret on standard input.")
+            if options["signing_secret"]:
+                raise CommandError("Use --signing-secret or --signing-secret-stdin, not both.")
         try:
-            if options["rotate"]:
-                integration = Integration.objects.filter(name=name).first()
-                if integration is None:
+            issued = None
+            if options["rotate"] or (existing is not None and secret and not options["source"]):
+                if existing is None:
                     raise CommandError(f"No integration named {name!r}.")
-                issued = integration_rotate_token(
-                    integration_id=integration.pk, actor="command:create_integration"
-                )
+                if options["rotate"]:
+                    issued = integration_rotate_token(integration_id=existing.pk, actor=actor)
+                integration = existing
             else:
                 if not options["source"]:
                     raise CommandError("--source is required to create an integration.")
@@ -74,16 +96,23 @@ class Command(BaseCommand):
                 issued = integration_create(
                     name=name,
                     source=options["source"],
-                    actor="command:create_integration",
+                    actor=actor,
                     rate_limit_per_minute=options["rate_limit"],
                     group_by=[n for n in options["group_by"].split(",") if n.strip()],
                     group_window_minutes=options["group_window"],
                     propose_awareness=options["propose_awareness"],
                     with_signing_secret=options["signing_secret"],
                 )
+                integration = issued.integration
+            if secret:
+                integration_set_signing_secret(
+                    integration_id=integration.pk, secret=secret, actor=actor
+                )
+                self.stderr.write(f"Signing secret set on {integration.name}.")
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        integration = issued.integration
+        if issued is None:
+            return
         self.stderr.write(
             f"Integration {integration.name} ({integration.source}), "
             f"token prefix {integration.token_prefix}. The token is shown once:"
