@@ -1,13 +1,15 @@
 """Alert intake writes: ingest (dedup, grouping, incidents), attach/detach, integrations.
 
-Lock order (PostgreSQL): the delivery's open alerts, all at once in dedup-key order -> the
-integration row, only when an alert must be created -> whatever `incident_create` and
-`event_record` take (reference counter, audit head). The integration lock is taken holding
-the open-alert locks the delivery needs, so two deliveries do not wait on each other. The
-rare leftover, a resolved episode locked later while a person attaches it, is a deadlock
-PostgreSQL detects; ingest then runs again. Repeats of open alerts lock only their own rows,
-so a storm of duplicates does not queue on the integration. SQLite serialises whole
-transactions (BEGIN IMMEDIATE) instead.
+Concurrency (PostgreSQL, READ COMMITTED): a partial unique index allows one open alert per
+(integration, dedup key); repeats lock their alert row; a twin that loses the race to
+create an alert gets an IntegrityError and the whole transaction runs again as a repeat.
+Opening an incident is serialised per integration by a row lock on the integration, so
+related alerts arriving together share one incident. Lock order: the delivery's open
+alerts (one query, dedup-key order) -> the integration, only to open an incident -> what
+`incident_create` and `event_record` take (reference counter, audit head). The rare
+deadlocks left (two batches creating the same new keys in different roles) are detected by
+PostgreSQL and the ingest runs again. SQLite serialises whole transactions instead
+(BEGIN IMMEDIATE), behind `writegate.write_gate`.
 """
 
 import json
@@ -230,20 +232,13 @@ def _alerts_record(
 ) -> list[AlertOutcome]:
     keys = sorted({a.dedup_key for a in alerts})
     open_alerts = _open_alerts(integration, keys)
-    missing = [k for k in keys if k not in open_alerts]
-    if missing and connection.features.has_select_for_update:
-        # About to create alerts (maybe an incident): serialise per integration so related
-        # alerts arriving together share one incident, then look again for the missing
-        # keys: a concurrent twin may have created them while we waited. (SQLite has no row
-        # locks and needs neither: BEGIN IMMEDIATE already serialises whole transactions.)
-        Integration.objects.select_for_update().filter(pk=integration.pk).values_list("pk").get()
-        open_alerts.update(_open_alerts(integration, missing))
+    opening = _IncidentOpening(integration)
     outcomes: dict[int, AlertOutcome] = {}
     for index in sorted(range(len(alerts)), key=lambda i: alerts[i].dedup_key):
         incoming = alerts[index]
         existing = open_alerts.get(incoming.dedup_key)
         if existing is None:
-            outcome = _alert_new_or_resolved_repeat(integration, incoming, now)
+            outcome = _alert_new_or_resolved_repeat(integration, incoming, now, opening)
         else:
             outcome = _alert_repeat(existing, incoming, now)
         alert = outcome.alert
@@ -255,12 +250,37 @@ def _alerts_record(
     return [outcomes[i] for i in range(len(alerts))]
 
 
+class _IncidentOpening:
+    """Opening an incident is serialised per integration (PostgreSQL: a row lock on the
+    integration, taken once per transaction), so related alerts that arrive together share
+    one incident instead of racing to open two. Alerts that join an incident already open,
+    and duplicates, never take this lock. SQLite needs none: BEGIN IMMEDIATE already
+    serialises whole transactions."""
+
+    def __init__(self, integration: Integration) -> None:
+        self.integration = integration
+        self.locked = not connection.features.has_select_for_update
+
+    def lock(self) -> bool:
+        """Take the lock; True if we may have waited (so the caller must look again)."""
+        if self.locked:
+            return False
+        Integration.objects.select_for_update().filter(pk=self.integration.pk).values_list(
+            "pk"
+        ).get()
+        self.locked = True
+        return True
+
+
 def _payload_entry(incoming: NormalizedAlert, now: datetime) -> dict[str, Any]:
     return {"received_at": iso(now), "payload": incoming.raw}
 
 
 def _alert_new_or_resolved_repeat(
-    integration: Integration, incoming: NormalizedAlert, now: datetime
+    integration: Integration,
+    incoming: NormalizedAlert,
+    now: datetime,
+    opening: _IncidentOpening,
 ) -> AlertOutcome:
     if incoming.status == RESOLVED:
         # Tools resend resolved alerts: count them on the episode they resolved.
@@ -277,14 +297,22 @@ def _alert_new_or_resolved_repeat(
     incident_id, reference = _group_incident(integration, group_key, now)
     opened = None
     if incident_id is None and incoming.status == FIRING:
-        opened = _incident_open(integration, incoming, now)
-        incident_id, reference = opened.pk, opened.reference
+        if opening.lock():
+            # While we waited, a twin may have recorded this very alert, or a related one
+            # may have opened the group's incident: look again.
+            twin = _open_alerts(integration, [incoming.dedup_key]).get(incoming.dedup_key)
+            if twin is not None:
+                return _alert_repeat(twin, incoming, now)
+            incident_id, reference = _group_incident(integration, group_key, now)
+        if incident_id is None:
+            opened = _incident_open(integration, incoming, now)
+            incident_id, reference = opened.pk, opened.reference
     try:
         with transaction.atomic():
             alert = _alert_create(integration, incoming, group_key, incident_id, now)
     except IntegrityError:
-        # Only possible if the integration lock was bypassed; the caller's retry reruns the
-        # whole transaction, which then finds the twin and counts a duplicate.
+        # A concurrent twin created this alert first (PostgreSQL, READ COMMITTED): run the
+        # whole transaction again; it then finds the twin and counts a duplicate.
         raise _Retry from None
     if opened is not None:
         # The alert that opened the incident is on its timeline. Alerts grouped onto it
