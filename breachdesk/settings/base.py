@@ -67,7 +67,6 @@ def database_from_env(default_url: str) -> dict:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE takes the write lock at BEGIN so that read-then-write sequences (the
         # audit chain head, deduplication) serialise instead of failing with SQLITE_BUSY.
-        config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,

@@ -58,7 +58,7 @@ def audit_append(
     """Append one entry; must run inside the caller's transaction (the head row is locked)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_append must run inside a transaction")
-    head = AuditHead.objects.select_for_update().get(pk=1)
+    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
     seq = head.seq + 1
     clean = jsonable(data)
     payload = canonical(
