@@ -1,5 +1,6 @@
 """Incident register services: create, edit, move through the lifecycle, comment, archive."""
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from breachdesk.errors import DomainError, InvalidInput
 from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.models import Incident, IncidentEvent, ReferenceCounter
 from incidents.models.incident import EventKind, IncidentSource
+from incidents.risk import Facts
 from incidents.services.audit import audit_append, jsonable
 from incidents.status import REASON_REQUIRED, IncidentStatus, check_transition
 
@@ -23,25 +25,8 @@ DATETIME_FIELDS = (
     "contained_at",
     "proposed_aware_at",
 )
-FACT_FIELDS = (
-    "breach_types",
-    "cause",
-    "data_categories",
-    "credentials_protection",
-    "subject_categories",
-    "subjects_count",
-    "records_count",
-    "identifiability",
-    "exposure",
-    "data_protection",
-    "availability_impact",
-    "availability_hours",
-    "backup_available",
-    "integrity_impact",
-    "sensitive_context",
-    "mitigations",
-    "contact_effort",
-)
+# The risk engine's facts are the API contract: one list, owned by the engine.
+FACT_FIELDS = tuple(field.name for field in dataclasses.fields(Facts))
 EDITABLE_FIELDS = (
     "title",
     "summary",
