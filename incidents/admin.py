@@ -16,7 +16,7 @@ from incidents.models import (
 from incidents.services import incidents as incident_services
 from incidents.services.audit import audit_append
 from incidents.services.incidents import EDITABLE_FIELDS, actor_label
-from incidents.status import IncidentStatus, allowed_targets
+from incidents.status import IncidentStatus, allowed_targets, transition_permission
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -97,12 +97,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 def _make_transition_action(target: str):
     def action(modeladmin, request, queryset):
-        needed = (
-            "decide_incident"
-            if target not in ("assessing", "triage", "dismissed")
-            else ("triage_incident")
-        )
-        if not request.user.has_perm(f"incidents.{needed}"):
+        if not request.user.has_perm(transition_permission(target)):
             modeladmin.message_user(request, "Your role cannot do this.", messages.ERROR)
             return
         for incident in queryset:

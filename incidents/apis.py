@@ -38,7 +38,7 @@ from incidents.services import assessments as assessment_services
 from incidents.services import incidents as incident_services
 from incidents.services import obligations as obligation_services
 from incidents.services.audit import audit_export_lines
-from incidents.status import DECISION_TARGETS
+from incidents.status import transition_permission
 
 CanView = has_perm("incidents.view_incident")
 
@@ -134,8 +134,7 @@ class IncidentTransitionApi(APIView):
         data = TransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         target = data.validated_data["to"]
-        needed = "decide_incident" if target in DECISION_TARGETS else "triage_incident"
-        if not request.user.has_perm(f"incidents.{needed}"):
+        if not request.user.has_perm(transition_permission(target)):
             raise PermissionDenied(f"Your role cannot move an incident to {target!r}.")
         incident = incident_services.incident_transition(
             incident_id=pk,

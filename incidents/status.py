@@ -38,6 +38,15 @@ TRANSITIONS: Mapping[str, frozenset[str]] = MappingProxyType(
 DECISION_TARGETS = frozenset(
     {S.NOT_NOTIFIABLE, S.NOTIFIABLE, S.AUTHORITY_NOTIFIED, S.SUBJECTS_NOTIFIED, S.CLOSED}
 )
+
+
+def transition_permission(target: str) -> str:
+    """The permission a person needs to move an incident to `target`."""
+    return (
+        "incidents.decide_incident" if target in DECISION_TARGETS else "incidents.triage_incident"
+    )
+
+
 # Targets whose reason is part of the Art. 33(5) register and therefore mandatory.
 REASON_REQUIRED = frozenset({S.DISMISSED, S.NOT_NOTIFIABLE})
 # Statuses in which legal clocks keep running and reminders are sent.

@@ -148,3 +148,22 @@ def test_token_endpoint_issues_tokens_and_locks_out(users):
     )
     assert locked.status_code == 400  # locked out: even the right password is refused
     assert "token" not in locked.json()
+
+
+@pytest.mark.django_db
+def test_admin_actions_use_the_same_transition_permissions(users, dpo, org, client):
+    incident = _incident(dpo, "assessing")
+    analyst = users["analyst"]
+    analyst.is_staff = True
+    analyst.save()
+    client.force_login(analyst)
+    url = "/admin/incidents/incident/"
+    client.post(url, {"action": "move_to_notifiable", "_selected_action": [incident.pk]})
+    incident.refresh_from_db()
+    assert incident.status == "assessing"
+    client.force_login(users["dpo"])
+    users["dpo"].is_staff = True
+    users["dpo"].save()
+    client.post(url, {"action": "move_to_notifiable", "_selected_action": [incident.pk]})
+    incident.refresh_from_db()
+    assert incident.status == "notifiable"
