@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from incidents.intake import services
+from incidents.intake import selectors, services
 from incidents.intake.models import Alert, IdempotencyRecord, Integration
 
 
@@ -190,12 +190,12 @@ class AlertAdmin(admin.ModelAdmin):
     search_fields = ["title", "dedup_key", "external_id"]
     list_select_related = ["integration", "incident"]
     date_hierarchy = "last_seen_at"
-    readonly_fields = ["raw_payloads"]
-    exclude = ["payloads"]
+    readonly_fields = ["kept_payloads"]
 
     @admin.display(description="Raw payloads (most recent last)")
-    def raw_payloads(self, obj: Alert) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.payloads, indent=2)[:200_000])
+    def kept_payloads(self, obj: Alert) -> str:
+        payloads = selectors.alert_payloads(obj)
+        return format_html("<pre>{}</pre>", json.dumps(payloads, indent=2)[:200_000])
 
     def has_add_permission(self, request) -> bool:
         return False

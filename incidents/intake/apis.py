@@ -295,13 +295,23 @@ class AlertOutputSerializer(serializers.Serializer):
     last_seen_at = AwareDateTimeField()
     resolved_at = AwareDateTimeField(allow_null=True)
     occurrences = serializers.IntegerField()
-    payloads_pruned = serializers.IntegerField()
+    payloads_pruned = serializers.SerializerMethodField(
+        help_text="How many of its occurrences' raw payloads are no longer kept."
+    )
     incident = IncidentRefSerializer(allow_null=True)
+
+    def get_payloads_pruned(self, alert: Alert) -> int:
+        pruned = getattr(alert, "payloads_pruned", None)
+        if pruned is None:  # a list row: it knows how many payloads are stored
+            pruned = alert.occurrences - min(alert.payloads_stored, selectors.keep_payloads())
+        return pruned
 
 
 class AlertDetailOutputSerializer(AlertOutputSerializer):
     description = serializers.CharField()
-    payloads = serializers.JSONField(help_text="The most recent raw payloads, oldest first.")
+    payloads = serializers.JSONField(
+        help_text="The most recent raw payloads, oldest first: [{seq, received_at, payload}]."
+    )
 
 
 class AlertListApi(generics.ListAPIView):

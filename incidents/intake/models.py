@@ -113,14 +113,6 @@ class Alert(models.Model):
     last_seen_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     occurrences = models.PositiveIntegerField(default=1)
-    payloads = models.JSONField(
-        default=list,
-        blank=True,
-        help_text="The most recent raw payloads, oldest first: [{received_at, payload}].",
-    )
-    payloads_pruned = models.PositiveIntegerField(
-        default=0, help_text="How many older raw payloads were dropped to bound storage."
-    )
     incident = models.ForeignKey(
         "incidents.Incident",
         null=True,
@@ -166,6 +158,27 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.dedup_key} {self.title}"
+
+
+class AlertPayload(models.Model):
+    """One raw payload exactly as an alert arrived with it. `seq` is the occurrence it came
+    with (1, 2, ...), so an alert keeps its most recent ones and counts the rest: appending is
+    one INSERT, never a rewrite of the alert row (see `incidents.intake.sql`)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="raw_payloads")
+    seq = models.PositiveIntegerField()
+    received_at = models.DateTimeField()
+    # Text, not JSON: the payload is kept as received (jsonb would reorder its keys).
+    body = models.TextField(help_text="The alert's raw JSON payload.")
+
+    class Meta:
+        ordering = ["alert", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "seq"], name="intake_payload_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id}#{self.seq}"
 
 
 class IdempotencyRecord(models.Model):

@@ -1,12 +1,23 @@
 """Alert intake reads: token lookup, alert lists and details."""
 
-import django_filters
-from django.db.models import QuerySet
+import json
+from typing import Any
 
+import django_filters
+from django.conf import settings
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from breachdesk.timeutils import iso
 from incidents.filters import AwareDateTimeFilter
 from incidents.intake.adapters import SEVERITIES
-from incidents.intake.models import Alert, AlertSource, AlertStatus, Integration
+from incidents.intake.models import Alert, AlertPayload, AlertSource, AlertStatus, Integration
 from incidents.intake.signatures import token_hash
+
+
+def keep_payloads() -> int:
+    """How many raw payloads an alert shows (older ones are counted, then dropped)."""
+    return max(1, int(getattr(settings, "BREACHDESK_INTAKE_KEEP_PAYLOADS", 20)))
 
 
 def integration_by_token(token: str) -> Integration | None:
@@ -47,13 +58,36 @@ class AlertFilter(django_filters.FilterSet):
 
 
 def alert_list() -> QuerySet[Alert]:
-    # The list never loads the stored raw payloads: they can be large.
+    # The list never loads the raw payloads (they can be large), only how many are kept.
+    kept = (
+        AlertPayload.objects.filter(alert=OuterRef("pk"))
+        .values("alert")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     return (
         Alert.objects.select_related("integration", "incident")
-        .defer("payloads", "description")
+        .defer("description")
+        .annotate(payloads_stored=Coalesce(Subquery(kept), 0))
         .order_by("-last_seen_at", "-id")
     )
 
 
+def alert_payloads(alert: Alert) -> list[dict[str, Any]]:
+    """The alert's most recent raw payloads (at most BREACHDESK_INTAKE_KEEP_PAYLOADS), oldest
+    first, as {seq, received_at, payload}."""
+    rows = list(AlertPayload.objects.filter(alert=alert).order_by("-seq")[: keep_payloads()])
+    return [
+        {"seq": row.seq, "received_at": iso(row.received_at), "payload": json.loads(row.body)}
+        for row in reversed(rows)
+    ]
+
+
 def alert_get(alert_id: int) -> Alert | None:
-    return Alert.objects.select_related("integration", "incident").filter(pk=alert_id).first()
+    """The alert with `payloads` (see alert_payloads) and `payloads_pruned`: how many of its
+    occurrences' payloads are no longer shown."""
+    alert = Alert.objects.select_related("integration", "incident").filter(pk=alert_id).first()
+    if alert is not None:
+        alert.payloads = alert_payloads(alert)
+        alert.payloads_pruned = alert.occurrences - len(alert.payloads)
+    return alert

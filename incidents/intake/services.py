@@ -20,13 +20,12 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F
 from django_q.tasks import async_task
 
 from breachdesk.errors import DomainError, ErrorCode, InvalidInput
-from breachdesk.timeutils import aware_utc, iso, now_utc
+from breachdesk.timeutils import aware_utc, now_utc
+from incidents.intake import sql
 from incidents.intake.adapters import FIRING, RESOLVED, NormalizedAlert
 from incidents.intake.adapters.base import bounded_key, clip
 from incidents.intake.facts import facts_from_labels
@@ -37,6 +36,7 @@ from incidents.intake.models import (
     IdempotencyRecord,
     Integration,
 )
+from incidents.intake.selectors import keep_payloads
 from incidents.intake.signatures import secret_generate, token_generate, token_hash, token_prefix
 from incidents.intake.writegate import write_gate
 from incidents.models import Incident
@@ -47,11 +47,6 @@ from incidents.status import OPEN_STATUSES
 
 PAGE_TASK = "notifications.tasks.page_on_call"
 BATCH_SOURCES = frozenset({AlertSource.ALERTMANAGER, AlertSource.GRAFANA, AlertSource.CLOUDEVENTS})
-
-
-def keep_payloads() -> int:
-    """How many raw payloads an alert keeps (older ones are counted, then dropped)."""
-    return max(1, int(getattr(settings, "BREACHDESK_INTAKE_KEEP_PAYLOADS", 20)))
 
 
 class IdempotencyKeyReused(DomainError):
@@ -77,18 +72,16 @@ class _Retry(Exception):
 
 @dataclass(frozen=True)
 class AlertOutcome:
-    alert: Alert
+    alert: sql.AlertRow
     deduplicated: bool
-    occurrences: int
-    incident_reference: str | None
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "alert": self.alert.pk,
+            "alert": self.alert.id,
             "incident": self.alert.incident_id,
-            "incident_reference": self.incident_reference,
+            "incident_reference": self.alert.incident_reference,
             "deduplicated": self.deduplicated,
-            "occurrences": self.occurrences,
+            "occurrences": self.alert.occurrences,
             "alert_status": self.alert.status,
             "dedup_key": self.alert.dedup_key,
         }
@@ -216,37 +209,14 @@ def _ingest(
     return IngestResult(202, body)
 
 
-def _open_alerts(integration: Integration, keys: Sequence[str]) -> dict[str, Alert]:
-    """Lock the open alerts with these keys, in key order (so batches never deadlock)."""
-    rows = (
-        Alert.objects.select_for_update(of=("self",))
-        .filter(integration=integration, dedup_key__in=keys, resolved_at__isnull=True)
-        .annotate(incident_reference=F("incident__reference"))
-        .order_by("dedup_key")
-    )
-    return {alert.dedup_key: alert for alert in rows}
-
-
 def _alerts_record(
     *, integration: Integration, alerts: Sequence[NormalizedAlert], now: datetime
 ) -> list[AlertOutcome]:
-    keys = sorted({a.dedup_key for a in alerts})
-    open_alerts = _open_alerts(integration, keys)
+    """Each alert in dedup-key order, so that two batches lock their rows in the same order."""
     opening = _IncidentOpening(integration)
     outcomes: dict[int, AlertOutcome] = {}
     for index in sorted(range(len(alerts)), key=lambda i: alerts[i].dedup_key):
-        incoming = alerts[index]
-        existing = open_alerts.get(incoming.dedup_key)
-        if existing is None:
-            outcome = _alert_new_or_resolved_repeat(integration, incoming, now, opening)
-        else:
-            outcome = _alert_repeat(existing, incoming, now)
-        alert = outcome.alert
-        if alert.resolved_at is None:
-            open_alerts[alert.dedup_key] = alert
-        else:
-            open_alerts.pop(alert.dedup_key, None)
-        outcomes[index] = outcome
+        outcomes[index] = _alert_record(integration, alerts[index], now, opening)
     return [outcomes[i] for i in range(len(alerts))]
 
 
@@ -272,48 +242,67 @@ class _IncidentOpening:
         return True
 
 
-def _payload_entry(incoming: NormalizedAlert, now: datetime) -> dict[str, Any]:
-    return {"received_at": iso(now), "payload": incoming.raw}
+def _resolve_at(incoming: NormalizedAlert, now: datetime) -> datetime | None:
+    return min(incoming.ended_at or now, now) if incoming.status == RESOLVED else None
 
 
-def _alert_new_or_resolved_repeat(
+def _alert_repeat(
+    integration: Integration, incoming: NormalizedAlert, now: datetime, alert_id: int | None = None
+) -> AlertOutcome | None:
+    """A duplicate: count it, keep its payload (bounded), maybe resolve it. Resolving an
+    alert never closes its incident: only people decide that."""
+    row = sql.alert_repeat(
+        now=now,
+        dedup_key=incoming.dedup_key,
+        integration_id=integration.pk,
+        alert_id=alert_id,
+        resolve_at=_resolve_at(incoming, now),
+    )
+    if row is None:
+        return None
+    sql.payload_append(alert=row, raw=incoming.raw, received_at=now, keep=keep_payloads())
+    return AlertOutcome(alert=row, deduplicated=True)
+
+
+def _alert_record(
     integration: Integration,
     incoming: NormalizedAlert,
     now: datetime,
     opening: _IncidentOpening,
 ) -> AlertOutcome:
+    if repeat := _alert_repeat(integration, incoming, now):
+        return repeat
     if incoming.status == RESOLVED:
         # Tools resend resolved alerts: count them on the episode they resolved.
         episode = (
-            Alert.objects.select_for_update(of=("self",))
-            .filter(integration=integration, dedup_key=incoming.dedup_key)
-            .annotate(incident_reference=F("incident__reference"))
+            Alert.objects.filter(integration=integration, dedup_key=incoming.dedup_key)
             .order_by("-resolved_at", "-id")
+            .values_list("pk", flat=True)
             .first()
         )
-        if episode is not None:
-            return _alert_repeat(episode, incoming, now)
+        if episode is not None and (
+            repeat := _alert_repeat(integration, incoming, now, alert_id=episode)
+        ):
+            return repeat
     group_key = _group_key(integration, incoming)
-    incident_id, reference = _group_incident(integration, group_key, now)
+    incident = _group_incident(integration, group_key, now)
     opened = None
-    if incident_id is None and incoming.status == FIRING:
+    if incident is None and incoming.status == FIRING:
         if opening.lock():
             # While we waited, a twin may have recorded this very alert, or a related one
             # may have opened the group's incident: look again.
-            twin = _open_alerts(integration, [incoming.dedup_key]).get(incoming.dedup_key)
-            if twin is not None:
-                return _alert_repeat(twin, incoming, now)
-            incident_id, reference = _group_incident(integration, group_key, now)
-        if incident_id is None:
+            if repeat := _alert_repeat(integration, incoming, now):
+                return repeat
+            incident = _group_incident(integration, group_key, now)
+        if incident is None:
             opened = _incident_open(integration, incoming, now)
-            incident_id, reference = opened.pk, opened.reference
-    try:
-        with transaction.atomic():
-            alert = _alert_create(integration, incoming, group_key, incident_id, now)
-    except IntegrityError:
+            incident = opened.pk, opened.reference
+    row = sql.alert_insert(_alert_values(integration, incoming, group_key, incident, now))
+    if row is None:
         # A concurrent twin created this alert first (PostgreSQL, READ COMMITTED): run the
         # whole transaction again; it then finds the twin and counts a duplicate.
-        raise _Retry from None
+        raise _Retry
+    sql.payload_append(alert=row, raw=incoming.raw, received_at=now, keep=keep_payloads())
     if opened is not None:
         # The alert that opened the incident is on its timeline. Alerts grouped onto it
         # later are linked (alert.incident) without a timeline entry each: a storm of a
@@ -323,41 +312,13 @@ def _alert_new_or_resolved_repeat(
             kind=EventKind.ALERT_ATTACHED,
             actor=integration.actor,
             now=now,
-            payload={**_alert_summary(alert), "reason": "opened", "group_key": group_key},
+            payload={
+                **_alert_summary(row.id, incoming),
+                "reason": "opened",
+                "group_key": group_key,
+            },
         )
-    return AlertOutcome(
-        alert=alert, deduplicated=False, occurrences=1, incident_reference=reference
-    )
-
-
-def _alert_repeat(alert: Alert, incoming: NormalizedAlert, now: datetime) -> AlertOutcome:
-    """A duplicate: count it, keep its payload (bounded), maybe resolve. Row is locked."""
-    payloads = [*alert.payloads, _payload_entry(incoming, now)]
-    dropped = max(0, len(payloads) - keep_payloads())
-    changes: dict[str, Any] = {
-        "occurrences": F("occurrences") + 1,
-        "last_seen_at": max(now, alert.last_seen_at),
-        "payloads": payloads[dropped:],
-    }
-    if dropped:
-        changes["payloads_pruned"] = F("payloads_pruned") + dropped
-    if incoming.status == RESOLVED and alert.resolved_at is None:
-        # Resolving the alert never closes its incident: only people decide that.
-        changes["status"] = RESOLVED
-        changes["resolved_at"] = min(incoming.ended_at or now, now)
-    Alert.objects.filter(pk=alert.pk).update(**changes)
-    # We hold the row lock, so the stored count is exactly what we read plus one.
-    for name, value in changes.items():
-        if not hasattr(value, "resolve_expression"):
-            setattr(alert, name, value)
-    alert.occurrences += 1
-    alert.payloads_pruned += dropped
-    return AlertOutcome(
-        alert=alert,
-        deduplicated=True,
-        occurrences=alert.occurrences,
-        incident_reference=getattr(alert, "incident_reference", None),
-    )
+    return AlertOutcome(alert=row, deduplicated=False)
 
 
 def _group_key(integration: Integration, incoming: NormalizedAlert) -> str:
@@ -367,62 +328,52 @@ def _group_key(integration: Integration, incoming: NormalizedAlert) -> str:
     return bounded_key(incoming.group_key)
 
 
-def _alert_create(
+def _alert_values(
     integration: Integration,
     incoming: NormalizedAlert,
     group_key: str,
-    incident_id: int | None,
+    incident: tuple[int, str] | None,
     now: datetime,
-) -> Alert:
-    resolved_at = min(incoming.ended_at or now, now) if incoming.status == RESOLVED else None
-    return Alert.objects.create(
-        integration=integration,
-        source=integration.source,
-        dedup_key=incoming.dedup_key,
-        external_id=clip(incoming.external_id, 255),
-        group_key=group_key,
-        title=clip(incoming.title, 300) or "(untitled alert)",
-        description=incoming.description,
-        severity=incoming.severity,
-        status=incoming.status,
-        labels=dict(incoming.labels),
-        link=incoming.link[:2000],
-        occurred_at=incoming.occurred_at,
-        first_seen_at=now,
-        last_seen_at=now,
-        resolved_at=resolved_at,
-        occurrences=1,
-        payloads=[_payload_entry(incoming, now)],
-        incident_id=incident_id,
-    )
+) -> dict[str, Any]:
+    resolved_at = _resolve_at(incoming, now)
+    return {
+        "integration": integration.pk,
+        "source": integration.source,
+        "dedup_key": incoming.dedup_key,
+        "external_id": clip(incoming.external_id, 255),
+        "group_key": group_key,
+        "title": clip(incoming.title, 300) or "(untitled alert)",
+        "description": incoming.description,
+        "severity": incoming.severity,
+        "status": incoming.status,
+        "labels": dict(incoming.labels),
+        "link": incoming.link[:2000],
+        "occurred_at": incoming.occurred_at,
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "resolved_at": resolved_at,
+        "occurrences": 1,
+        "incident": incident[0] if incident else None,
+    }
 
 
 def _group_incident(
     integration: Integration, group_key: str, now: datetime
-) -> tuple[int | None, str | None]:
+) -> tuple[int, str] | None:
     """(id, reference) of the open incident a related, recently seen alert is on."""
     if not group_key or integration.group_window_minutes == 0:
-        return None, None
-    since = now - timedelta(minutes=integration.group_window_minutes)
-    row = (
-        Alert.objects.filter(
-            integration=integration,
-            group_key=group_key,
-            last_seen_at__gte=since,
-            incident__isnull=False,
-            incident__archived_at__isnull=True,
-            incident__status__in=OPEN_STATUSES,
-        )
-        .order_by("-last_seen_at", "-id")
-        .values_list("incident_id", "incident__reference")
-        .first()
+        return None
+    return sql.group_incident(
+        integration_id=integration.pk,
+        group_key=group_key,
+        since=now - timedelta(minutes=integration.group_window_minutes),
+        open_statuses=OPEN_STATUSES,
     )
-    return row if row is not None else (None, None)
 
 
-def _alert_summary(alert: Alert) -> dict[str, Any]:
+def _alert_summary(alert_id: int, alert: Alert | NormalizedAlert) -> dict[str, Any]:
     return {
-        "alert": alert.pk,
+        "alert": alert_id,
         "title": alert.title,
         "source": alert.source,
         "dedup_key": alert.dedup_key,
@@ -509,7 +460,7 @@ def alert_attach(
             kind=EventKind.ALERT_DETACHED,
             actor=actor,
             now=now,
-            payload={**_alert_summary(alert), "moved_to": incident.reference},
+            payload={**_alert_summary(alert.pk, alert), "moved_to": incident.reference},
         )
     alert.incident = incident
     alert.save(update_fields=["incident"])
@@ -519,7 +470,7 @@ def alert_attach(
         actor=actor,
         now=now,
         payload={
-            **_alert_summary(alert),
+            **_alert_summary(alert.pk, alert),
             "reason": "manual",
             "moved_from": previous.reference if previous else None,
         },
@@ -544,7 +495,7 @@ def alert_detach(
         kind=EventKind.ALERT_DETACHED,
         actor=actor,
         now=now,
-        payload={**_alert_summary(alert), "reason": reason.strip()},
+        payload={**_alert_summary(alert.pk, alert), "reason": reason.strip()},
     )
     return alert
 

@@ -7,7 +7,8 @@ import pytest
 from django.test import override_settings
 
 from breachdesk.timeutils import iso
-from incidents.intake.models import Alert, IdempotencyRecord, Integration
+from incidents.intake.models import Alert, AlertPayload, IdempotencyRecord, Integration
+from incidents.intake.selectors import alert_get
 from incidents.intake.services import PAGE_TASK
 from incidents.intake.signatures import sign
 from incidents.models import Incident
@@ -54,10 +55,11 @@ def test_native_payload_creates_then_deduplicates(
     assert all(a["deduplicated"] and a["occurrences"] == 2 for a in repeated)
     assert Alert.objects.count() == count
     assert Incident.objects.count() == len({a["incident"] for a in created})
-    alert = Alert.objects.get(pk=created[0]["alert"])
+    alert = alert_get(created[0]["alert"])
     assert alert.occurrences == 2
-    assert len(alert.payloads) == 2
+    assert [p["seq"] for p in alert.payloads] == [1, 2]
     assert alert.payloads[0]["received_at"] == iso(NOW)
+    assert alert.payloads_pruned == 0
 
 
 def test_alertmanager_group_lifecycle(make_integration, post, frozen):
@@ -303,16 +305,22 @@ def test_new_incident_is_paged_through_notifications(
 @override_settings(BREACHDESK_INTAKE_KEEP_PAYLOADS=3)
 def test_raw_payloads_are_kept_bounded(make_integration, post, frozen):
     issued = make_integration("generic")
-    for number in range(5):
+    shown, stored = [], []
+    for number in range(1, 11):
         post(
             "generic",
             {"title": "Disk full", "dedup_key": "disk", "description": str(number)},
             token=issued.token,
         )
-    alert = Alert.objects.get()
-    assert alert.occurrences == 5
-    assert [p["payload"]["description"] for p in alert.payloads] == ["2", "3", "4"]
-    assert alert.payloads_pruned == 2
+        alert = alert_get(Alert.objects.get().pk)
+        assert alert.occurrences == number
+        shown.append([p["payload"]["description"] for p in alert.payloads])
+        stored.append(AlertPayload.objects.filter(alert=alert).count())
+        assert alert.payloads_pruned == number - len(alert.payloads)
+    # The last three are shown; storage is pruned every third occurrence, so it stays below 6.
+    assert shown[-1] == ["8", "9", "10"]
+    assert shown[1] == ["1", "2"]
+    assert stored == [1, 2, 3, 4, 5, 3, 4, 5, 3, 4]
 
 
 def test_ignored_fact_labels_are_noted_not_refused(make_integration, post, frozen):
