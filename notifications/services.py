@@ -486,31 +486,34 @@ def _send_claim_isolated(claim: Claim, *, now: datetime, report: SweepReport) ->
 # --- schedules ------------------------------------------------------------------------------
 
 
-def schedules_ensure() -> Schedule:
-    """Create or update the every-minute sweep schedule (idempotent by name)."""
-    schedule, created = Schedule.objects.get_or_create(
-        name=SWEEP_SCHEDULE_NAME,
-        defaults={
-            "func": SWEEP_TASK,
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-            "repeats": -1,
-            "next_run": now_utc(),
-        },
-    )
-    if not created:
+# The periodic jobs (name -> task and period in minutes), created by `manage.py ensure_schedules`.
+SCHEDULES = {
+    SWEEP_SCHEDULE_NAME: (SWEEP_TASK, 1),
+    # Senders retry an Idempotency-Key within minutes; replies are forgotten after a week.
+    "intake-idempotency-prune": ("incidents.intake.services.idempotency_prune", 60),
+}
+
+
+def schedules_ensure() -> list[Schedule]:
+    """Create or update every periodic schedule (idempotent by name)."""
+    schedules = []
+    for name, (func, minutes) in SCHEDULES.items():
         wanted = {
-            "func": SWEEP_TASK,
+            "func": func,
             "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
+            "minutes": minutes,
             "repeats": -1,
         }
-        changed = [k for k, v in wanted.items() if getattr(schedule, k) != v]
+        schedule, _ = Schedule.objects.get_or_create(
+            name=name, defaults={**wanted, "next_run": now_utc()}
+        )
+        changed = [key for key, value in wanted.items() if getattr(schedule, key) != value]
         for key in changed:
             setattr(schedule, key, wanted[key])
         if changed:
             schedule.save(update_fields=changed)
-    return schedule
+        schedules.append(schedule)
+    return schedules
 
 
 # --- calendar feed tokens -------------------------------------------------------------------

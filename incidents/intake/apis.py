@@ -232,9 +232,7 @@ class AlertIntakeApi(APIView):
     def post(self, request, source: str):
         integration: Integration = request.auth
         body = read_body(request)
-        headers = {
-            name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers
-        }
+        headers = _forwarded_headers(request, source)
         if integration.signing_secret:
             try:
                 verify(integration.signing_secret, headers, body, now=time.time())
@@ -256,6 +254,34 @@ class AlertIntakeApi(APIView):
         if result.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
+
+    @extend_schema(exclude=True)
+    def options(self, request, *args, **kwargs):
+        """The CloudEvents webhook validation handshake (HTTP 1.1 Web Hooks for Event
+        Delivery, section 4.2; Azure Event Grid uses it): an authenticated OPTIONS request
+        with `WebHook-Request-Origin` is allowed, with this integration's rate."""
+        origin = request.headers.get("WebHook-Request-Origin", "").strip()
+        if kwargs.get("source") != "cloudevents" or not origin:
+            return super().options(request, *args, **kwargs)
+        response = Response(status=status.HTTP_200_OK)
+        response["WebHook-Allowed-Origin"] = origin
+        rate = request.auth.rate_limit_per_minute
+        response["WebHook-Allowed-Rate"] = str(rate) if rate else "*"
+        response["Allow"] = "POST, OPTIONS"
+        return response
+
+
+def _forwarded_headers(request, source: str) -> dict[str, str]:
+    headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
+    if source == "cloudevents":  # binary mode: the event's attributes are ce-* headers
+        headers.update(
+            (name.lower(), value)
+            for name, value in request.headers.items()
+            if name.lower().startswith("ce-")
+        )
+        if "ce-specversion" in headers:
+            headers["content-type"] = request.headers.get("Content-Type", "")
+    return headers
 
 
 def _fingerprint(body: bytes) -> str:

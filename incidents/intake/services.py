@@ -14,10 +14,10 @@ PostgreSQL and the ingest runs again. SQLite serialises whole transactions inste
 
 import json
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -212,11 +212,35 @@ def _ingest(
 def _alerts_record(
     *, integration: Integration, alerts: Sequence[NormalizedAlert], now: datetime
 ) -> list[AlertOutcome]:
-    """Each alert in dedup-key order, so that two batches lock their rows in the same order."""
-    opening = _IncidentOpening(integration)
+    """Two passes, each in dedup-key order (batch order within a key):
+    1. every alert is counted or stored: the only rows of others this transaction locks, and
+       it locks them before the integration or the audit head, in the order every ingest and
+       every person's attach/detach (alert row, then audit head) takes them;
+    2. new firing alerts that found no open incident for their group open one (or join the
+       one a concurrent delivery opened meanwhile)."""
+    order = sorted(range(len(alerts)), key=lambda i: alerts[i].dedup_key)
     outcomes: dict[int, AlertOutcome] = {}
-    for index in sorted(range(len(alerts)), key=lambda i: alerts[i].dedup_key):
-        outcomes[index] = _alert_record(integration, alerts[index], now, opening)
+    for index in order:
+        outcomes[index] = _alert_store(integration, alerts[index], now)
+    placed: dict[int, sql.AlertRow] = {}
+    opening = _IncidentOpening(integration)
+    for index in order:
+        row = outcomes[index].alert
+        if outcomes[index].deduplicated or row.incident_id or row.status != FIRING:
+            continue
+        if row.id not in placed:
+            placed[row.id] = _incident_place(integration, alerts[index], row, now, opening)
+    for index, outcome in outcomes.items():  # a new alert repeated in the same batch too
+        if outcome.alert.id in placed:
+            row = placed[outcome.alert.id]
+            outcomes[index] = replace(
+                outcome,
+                alert=replace(
+                    outcome.alert,
+                    incident_id=row.incident_id,
+                    incident_reference=row.incident_reference,
+                ),
+            )
     return [outcomes[i] for i in range(len(alerts))]
 
 
@@ -231,94 +255,86 @@ class _IncidentOpening:
         self.integration = integration
         self.locked = not connection.features.has_select_for_update
 
-    def lock(self) -> bool:
-        """Take the lock; True if we may have waited (so the caller must look again)."""
-        if self.locked:
-            return False
-        Integration.objects.select_for_update().filter(pk=self.integration.pk).values_list(
-            "pk"
-        ).get()
-        self.locked = True
-        return True
+    def lock(self) -> None:
+        if not self.locked:
+            Integration.objects.select_for_update().filter(pk=self.integration.pk).values_list(
+                "pk"
+            ).get()
+            self.locked = True
 
 
 def _resolve_at(incoming: NormalizedAlert, now: datetime) -> datetime | None:
     return min(incoming.ended_at or now, now) if incoming.status == RESOLVED else None
 
 
-def _alert_repeat(
-    integration: Integration, incoming: NormalizedAlert, now: datetime, alert_id: int | None = None
-) -> AlertOutcome | None:
-    """A duplicate: count it, keep its payload (bounded), maybe resolve it. Resolving an
-    alert never closes its incident: only people decide that."""
-    row = sql.alert_repeat(
-        now=now,
-        dedup_key=incoming.dedup_key,
-        integration_id=integration.pk,
-        alert_id=alert_id,
-        resolve_at=_resolve_at(incoming, now),
-    )
-    if row is None:
-        return None
+def _payload_keep(row: sql.AlertRow, incoming: NormalizedAlert, now: datetime) -> None:
     sql.payload_append(alert=row, raw=incoming.raw, received_at=now, keep=keep_payloads())
-    return AlertOutcome(alert=row, deduplicated=True)
 
 
-def _alert_record(
+def _alert_store(
+    integration: Integration, incoming: NormalizedAlert, now: datetime
+) -> AlertOutcome:
+    """Count a repeat (resolving the alert if the status says so: never its incident, only
+    people decide that) or store a new alert on its group's open incident. Every occurrence's
+    raw payload is kept (bounded)."""
+    resolve_at = _resolve_at(incoming, now)
+    if resolve_at is not None:
+        # A resolved status counts on the open alert or, as tools resend resolved alerts,
+        # on the episode it resolved; a resolved alert never seen firing is stored as such.
+        row = sql.alert_repeat(
+            now=now,
+            dedup_key=incoming.dedup_key,
+            integration_id=integration.pk,
+            resolve_at=resolve_at,
+        )
+        if row is None:
+            episode = (
+                Alert.objects.filter(integration=integration, dedup_key=incoming.dedup_key)
+                .order_by("-resolved_at", "-id")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if episode is not None:
+                row = sql.alert_repeat(
+                    now=now, dedup_key=incoming.dedup_key, alert_id=episode, resolve_at=resolve_at
+                )
+        if row is not None:
+            _payload_keep(row, incoming, now)
+            return AlertOutcome(alert=row, deduplicated=True)
+    group_key = _group_key(integration, incoming)
+    row = sql.alert_upsert(
+        _alert_values(integration, incoming, group_key, now), _group(integration, group_key, now)
+    )
+    _payload_keep(row, incoming, now)
+    return AlertOutcome(alert=row, deduplicated=row.occurrences > 1)
+
+
+def _incident_place(
     integration: Integration,
     incoming: NormalizedAlert,
+    row: sql.AlertRow,
     now: datetime,
     opening: _IncidentOpening,
-) -> AlertOutcome:
-    if repeat := _alert_repeat(integration, incoming, now):
-        return repeat
-    if incoming.status == RESOLVED:
-        # Tools resend resolved alerts: count them on the episode they resolved.
-        episode = (
-            Alert.objects.filter(integration=integration, dedup_key=incoming.dedup_key)
-            .order_by("-resolved_at", "-id")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if episode is not None and (
-            repeat := _alert_repeat(integration, incoming, now, alert_id=episode)
-        ):
-            return repeat
+) -> sql.AlertRow:
+    """Put a new alert whose group had no open incident on one: the incident a concurrent
+    delivery of its group opened meanwhile (looked up again under the lock), or a new one."""
     group_key = _group_key(integration, incoming)
-    incident = _group_incident(integration, group_key, now)
-    opened = None
-    if incident is None and incoming.status == FIRING:
-        if opening.lock():
-            # While we waited, a twin may have recorded this very alert, or a related one
-            # may have opened the group's incident: look again.
-            if repeat := _alert_repeat(integration, incoming, now):
-                return repeat
-            incident = _group_incident(integration, group_key, now)
-        if incident is None:
-            opened = _incident_open(integration, incoming, now)
-            incident = opened.pk, opened.reference
-    row = sql.alert_insert(_alert_values(integration, incoming, group_key, incident, now))
-    if row is None:
-        # A concurrent twin created this alert first (PostgreSQL, READ COMMITTED): run the
-        # whole transaction again; it then finds the twin and counts a duplicate.
-        raise _Retry
-    sql.payload_append(alert=row, raw=incoming.raw, received_at=now, keep=keep_payloads())
-    if opened is not None:
-        # The alert that opened the incident is on its timeline. Alerts grouped onto it
-        # later are linked (alert.incident) without a timeline entry each: a storm of a
-        # thousand alerts must not bury the timeline or serialise on the audit chain.
-        event_record(
-            incident=opened,
-            kind=EventKind.ALERT_ATTACHED,
-            actor=integration.actor,
-            now=now,
-            payload={
-                **_alert_summary(row.id, incoming),
-                "reason": "opened",
-                "group_key": group_key,
-            },
-        )
-    return AlertOutcome(alert=row, deduplicated=False)
+    group = _group(integration, group_key, now)
+    opening.lock()
+    if group is not None and (incident := sql.group_incident(group)):
+        return sql.alert_set_incident(row, incident)
+    opened = _incident_open(integration, incoming, now)
+    # The alert that opened the incident is on its timeline. Alerts grouped onto it later
+    # are linked (alert.incident) without a timeline entry each: a storm of a thousand
+    # alerts must not bury the timeline or serialise on the audit chain.
+    event_record(
+        incident=opened,
+        kind=EventKind.ALERT_ATTACHED,
+        actor=integration.actor,
+        now=now,
+        payload={**_alert_summary(row.id, incoming), "reason": "opened", "group_key": group_key},
+    )
+    return sql.alert_set_incident(row, (opened.pk, opened.reference))
 
 
 def _group_key(integration: Integration, incoming: NormalizedAlert) -> str:
@@ -329,13 +345,8 @@ def _group_key(integration: Integration, incoming: NormalizedAlert) -> str:
 
 
 def _alert_values(
-    integration: Integration,
-    incoming: NormalizedAlert,
-    group_key: str,
-    incident: tuple[int, str] | None,
-    now: datetime,
+    integration: Integration, incoming: NormalizedAlert, group_key: str, now: datetime
 ) -> dict[str, Any]:
-    resolved_at = _resolve_at(incoming, now)
     return {
         "integration": integration.pk,
         "source": integration.source,
@@ -351,19 +362,16 @@ def _alert_values(
         "occurred_at": incoming.occurred_at,
         "first_seen_at": now,
         "last_seen_at": now,
-        "resolved_at": resolved_at,
+        "resolved_at": _resolve_at(incoming, now),
         "occurrences": 1,
-        "incident": incident[0] if incident else None,
     }
 
 
-def _group_incident(
-    integration: Integration, group_key: str, now: datetime
-) -> tuple[int, str] | None:
-    """(id, reference) of the open incident a related, recently seen alert is on."""
+def _group(integration: Integration, group_key: str, now: datetime) -> sql.Group | None:
+    """Where a new alert looks for an open incident; None: every alert opens its own."""
     if not group_key or integration.group_window_minutes == 0:
         return None
-    return sql.group_incident(
+    return sql.Group(
         integration_id=integration.pk,
         group_key=group_key,
         since=now - timedelta(minutes=integration.group_window_minutes),
@@ -434,8 +442,32 @@ def _alert_lock(alert_id: int) -> Alert:
         raise DomainError("Alert not found.", code=ErrorCode.NOT_FOUND, status=404) from None
 
 
+def _retried_when_deadlocked(command: Callable[..., Alert]) -> Callable[..., Alert]:
+    """Run a person's command again when the database picked it as a deadlock victim (or
+    SQLite stayed locked), up to 3 times: the transaction was rolled back whole. Inside a
+    caller's transaction (the admin's) it cannot be, and the error goes up."""
+
+    @wraps(command)
+    def run(**kwargs: Any) -> Alert:
+        for _ in range(3):
+            try:
+                return command(**kwargs)
+            except OperationalError as exc:
+                if connection.in_atomic_block or not _transient(exc):
+                    raise
+                time.sleep(0.01)
+        raise DomainError(
+            "The database is too busy to record this change now; retry shortly.",
+            code="busy",
+            status=503,
+        )
+
+    return run
+
+
 # People's commands are plain atomic (not durable) so the admin, which wraps every save
 # in its own transaction, can call them too.
+@_retried_when_deadlocked
 @transaction.atomic
 def alert_attach(
     *, alert_id: int, incident_id: int, actor: Actor, now: datetime | None = None
@@ -478,6 +510,7 @@ def alert_attach(
     return alert
 
 
+@_retried_when_deadlocked
 @transaction.atomic
 def alert_detach(
     *, alert_id: int, actor: Actor, reason: str = "", now: datetime | None = None

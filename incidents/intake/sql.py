@@ -7,15 +7,15 @@ in the app, including the rare paths of ingest, stays on the ORM. Parameters go 
 fields' own `get_db_prep_save`, so values are stored exactly as the ORM would store them;
 the statements are assembled only from constants and placeholders (hence the `noqa: S608`).
 
-- A duplicate is one `UPDATE ... RETURNING` (it takes the alert's row lock on PostgreSQL)
-  and one `INSERT` of its raw payload; every `keep`-th one also prunes the oldest payloads.
-- A new alert is the missed `UPDATE`, one `SELECT` for its group's open incident, one
-  `INSERT ... ON CONFLICT DO NOTHING RETURNING id` and one payload `INSERT`.
+- A firing alert, new or repeated, is one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`
+  (a new row's incident is a subquery: its group's open incident) and one payload `INSERT`.
+- A resolved status is an `UPDATE ... RETURNING` of the alert it resolves.
+- Every `keep`-th occurrence of an alert also prunes its oldest payloads.
 """
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -90,19 +90,75 @@ def alert_repeat(
     return AlertRow(*row, dedup_key=dedup_key) if row else None
 
 
-def alert_insert(values: Mapping[str, Any]) -> AlertRow | None:
-    """Insert an alert (field name -> value). None when an open alert with its key already
-    exists: a concurrent twin committed it first (PostgreSQL; SQLite writers never overlap)."""
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Where a new alert looks for its incident: the open, unarchived incident that the most
+    recently seen alert of its group (same integration and group key, seen since `since`) is
+    on."""
+
+    integration_id: int
+    group_key: str
+    since: datetime
+    open_statuses: Sequence[str]
+
+    def sql(self, columns: str = "g.incident_id, gi.reference") -> tuple[str, list[Any]]:
+        """(SELECT columns ..., params)."""
+        statuses = ", ".join(["%s"] * len(self.open_statuses))
+        return (
+            f"SELECT {columns} FROM intake_alert g "  # noqa: S608
+            "INNER JOIN incidents_incident gi ON gi.id = g.incident_id "
+            "WHERE g.integration_id = %s AND g.group_key = %s AND g.last_seen_at >= %s "
+            f"AND gi.archived_at IS NULL AND gi.status IN ({statuses}) "
+            "ORDER BY g.last_seen_at DESC, g.id DESC LIMIT 1",
+            [
+                self.integration_id,
+                self.group_key,
+                _prep(Alert, "last_seen_at", self.since),
+                *self.open_statuses,
+            ],
+        )
+
+
+def alert_upsert(values: Mapping[str, Any], group: Group | None) -> AlertRow:
+    """Insert an alert (field name -> value) on its group's incident, or, when an open alert
+    with its key exists, count one more occurrence of that one instead (`occurrences` = 1
+    tells which happened). One statement: concurrent twins on PostgreSQL wait on the
+    unique index and then update, so neither fails."""
     columns = [Alert._meta.get_field(name).column for name in values]
     params = [_prep(Alert, name, value) for name, value in values.items()]
+    placeholders = ["%s"] * len(params)
+    columns.append("incident_id")
+    if group is None:
+        placeholders.append("NULL")
+    else:
+        subquery, group_params = group.sql(columns="g.incident_id")
+        placeholders.append(f"({subquery})")
+        params += group_params
     row = _one(
         f"INSERT INTO intake_alert ({', '.join(columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(params))}) "
-        "ON CONFLICT (integration_id, dedup_key) WHERE resolved_at IS NULL DO NOTHING "
+        f"VALUES ({', '.join(placeholders)}) "
+        "ON CONFLICT (integration_id, dedup_key) WHERE resolved_at IS NULL DO UPDATE SET "
+        "occurrences = intake_alert.occurrences + 1, "
+        "last_seen_at = CASE WHEN intake_alert.last_seen_at < excluded.last_seen_at "
+        "THEN excluded.last_seen_at ELSE intake_alert.last_seen_at END "
         f"{_RETURNING}",
         params,
     )
-    return AlertRow(*row, dedup_key=values["dedup_key"]) if row else None
+    return AlertRow(*row, dedup_key=values["dedup_key"])
+
+
+def group_incident(group: Group) -> tuple[int, str] | None:
+    """(id, reference) of the group's open incident, if any."""
+    return _one(*group.sql())
+
+
+def alert_set_incident(alert: AlertRow, incident: tuple[int, str]) -> AlertRow:
+    """Put an alert this transaction inserted on an incident."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE intake_alert SET incident_id = %s WHERE id = %s", [incident[0], alert.id]
+        )
+    return replace(alert, incident_id=incident[0], incident_reference=incident[1])
 
 
 def payload_append(*, alert: AlertRow, raw: Any, received_at: datetime, keep: int) -> None:
@@ -125,23 +181,3 @@ def payload_append(*, alert: AlertRow, raw: Any, received_at: datetime, keep: in
                 "DELETE FROM intake_alertpayload WHERE alert_id = %s AND seq <= %s",
                 [alert.id, alert.occurrences - keep],
             )
-
-
-def group_incident(
-    *,
-    integration_id: int,
-    group_key: str,
-    since: datetime,
-    open_statuses: Sequence[str],
-) -> tuple[int, str] | None:
-    """(id, reference) of the open, unarchived incident that the most recently seen alert of
-    this group (seen since `since`) is on."""
-    row = _one(
-        "SELECT a.incident_id, i.reference FROM intake_alert a "  # noqa: S608
-        "INNER JOIN incidents_incident i ON i.id = a.incident_id "
-        "WHERE a.integration_id = %s AND a.group_key = %s AND a.last_seen_at >= %s "
-        f"AND i.archived_at IS NULL AND i.status IN ({', '.join(['%s'] * len(open_statuses))}) "
-        "ORDER BY a.last_seen_at DESC, a.id DESC LIMIT 1",
-        [integration_id, group_key, _prep(Alert, "last_seen_at", since), *open_statuses],
-    )
-    return (row[0], row[1]) if row else None

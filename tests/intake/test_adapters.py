@@ -349,6 +349,56 @@ def test_cloudevents_batch_errors_name_the_entry():
     assert error_of("cloudevents", batch) == "[1].id: required"
 
 
+def binary_mode(event: dict) -> tuple[object, dict[str, str]]:
+    """The HTTP binding's binary mode of a structured event: (body data, ce-* headers)."""
+    headers = {"content-type": event.pop("datacontenttype", "application/json")}
+    data = event.pop("data")
+    headers.update({f"ce-{name}": str(value) for name, value in event.items()})
+    return data, headers
+
+
+def test_cloudevent_binary_mode_reads_the_same_alert_as_structured_mode():
+    event = fixture_json("cloudevents_triggered")
+    (structured,) = parse("cloudevents", copy.deepcopy(event))
+    data, headers = binary_mode(event)
+    (binary,) = normalize("cloudevents", data, received_at=RECEIVED, headers=headers)
+    assert binary.dedup_key == structured.dedup_key
+    assert (binary.title, binary.severity, binary.status) == (
+        structured.title,
+        structured.severity,
+        structured.status,
+    )
+    assert binary.labels == structured.labels
+    assert binary.occurred_at == structured.occurred_at
+    assert binary.raw["data"] == data
+    assert binary.raw["datacontenttype"] == "application/json"
+
+
+def test_cloudevent_binary_mode_decodes_percent_encoded_headers():
+    data, headers = binary_mode(fixture_json("cloudevents_triggered"))
+    headers["ce-subject"] = "dlp/upload/j%C3%BCrgen%20doe"
+    (alert,) = normalize("cloudevents", data, received_at=RECEIVED, headers=headers)
+    assert alert.labels["ce_subject"] == "dlp/upload/jürgen doe"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda h, d: h.pop("ce-id"), "ce-id: required"),
+        (lambda h, d: h.update({"ce-specversion": "0.3"}), "ce-specversion: must be '1.0'"),
+        (lambda h, d: h.update({"ce-time": "yesterday"}), "ce-time: not an RFC 3339"),
+        (lambda h, d: h.update({"ce-data": "x"}), "ce-data: binary mode carries the data"),
+        (lambda h, d: h.update({"ce-Bad_Name": "x"}), "ce-bad_name: not a CloudEvents attr"),
+    ],
+)
+def test_cloudevent_binary_mode_errors_name_the_header(mutate, message):
+    data, headers = binary_mode(fixture_json("cloudevents_triggered"))
+    mutate(headers, data)
+    with pytest.raises(PayloadError) as info:
+        normalize("cloudevents", data, received_at=RECEIVED, headers=headers)
+    assert str(info.value).startswith(message)
+
+
 # -- generic ------------------------------------------------------------------------------
 
 

@@ -189,6 +189,69 @@ def test_cloudevents_resolved_event_resolves_the_alert(make_integration, post, f
     assert incident.status == "triage"
 
 
+def cloudevent_binary(fixture: str) -> tuple[bytes, dict[str, str]]:
+    """A fixture event in the HTTP binding's binary mode: (data as body, ce-* headers)."""
+    event = fixture_json(fixture)
+    event.pop("datacontenttype", None)
+    body = json.dumps(event.pop("data")).encode()
+    return body, {f"ce-{name}": str(value) for name, value in event.items()}
+
+
+def test_cloudevents_binary_mode_end_to_end(make_integration, post, frozen):
+    issued = make_integration("cloudevents")
+    structured = post(
+        "cloudevents",
+        fixture_bytes("cloudevents_triggered"),
+        token=issued.token,
+        content_type="application/cloudevents+json",
+    ).json()["alerts"][0]
+    body, headers = cloudevent_binary("cloudevents_triggered")
+    again = post("cloudevents", body, token=issued.token, **headers)
+    assert again.status_code == 202, again.content
+    repeat = again.json()["alerts"][0]
+    assert (repeat["alert"], repeat["deduplicated"], repeat["occurrences"]) == (
+        structured["alert"],
+        True,
+        2,
+    )
+    body, headers = cloudevent_binary("cloudevents_resolved")
+    resolved = post("cloudevents", body, token=issued.token, **headers).json()["alerts"][0]
+    assert resolved["alert_status"] == "resolved"
+    kept = alert_get(structured["alert"]).payloads
+    assert kept[1]["payload"]["subject"] == "dlp/upload/jdoe"  # attributes from the headers
+    assert kept[1]["payload"]["data"] == json.loads(cloudevent_binary("cloudevents_triggered")[0])
+
+
+def test_cloudevents_binary_mode_errors_name_the_header(make_integration, post, frozen):
+    issued = make_integration("cloudevents")
+    body, headers = cloudevent_binary("cloudevents_triggered")
+    del headers["ce-source"]
+    response = post("cloudevents", body, token=issued.token, **headers)
+    assert response.status_code == 400
+    assert "ce-source" in json.dumps(response.json())
+    assert Alert.objects.count() == 0
+
+
+def test_cloudevents_webhook_validation_handshake(make_integration, post):
+    issued = make_integration("cloudevents", rate_limit_per_minute=120)
+    client = post.client
+    origin = {"WebHook-Request-Origin": "eventgrid.azure.net"}
+    answer = client.options(
+        "/api/v1/alerts/cloudevents/",
+        headers={**origin, "Authorization": f"Bearer {issued.token}"},
+    )
+    assert answer.status_code == 200
+    assert answer["WebHook-Allowed-Origin"] == "eventgrid.azure.net"
+    assert answer["WebHook-Allowed-Rate"] == "120"
+    assert client.options("/api/v1/alerts/cloudevents/", headers=origin).status_code == 401
+    other = make_integration("generic", name="other-tool")
+    denied = client.options(
+        "/api/v1/alerts/cloudevents/",
+        headers={**origin, "Authorization": f"Bearer {other.token}"},
+    )
+    assert denied.status_code == 403
+
+
 def test_a_new_episode_after_resolution_is_a_new_alert_on_the_same_incident(
     make_integration, post, frozen
 ):

@@ -1,4 +1,5 @@
-"""CloudEvents 1.0, JSON format, structured mode (one event) or batch mode (an array).
+"""CloudEvents 1.0 over HTTP: structured mode (one JSON event), batch mode (a JSON array)
+and binary mode (attributes in `ce-*` headers, the body is the event's JSON `data`).
 
 The spec defines no alert semantics, so BreachDesk's convention (docs/alert-intake.md):
 - `type` ending in `.resolved` resolves the alert; anything else fires it;
@@ -9,8 +10,10 @@ The spec defines no alert semantics, so BreachDesk's convention (docs/alert-inta
 """
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 from .base import (
     FIRING,
@@ -47,15 +50,47 @@ EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 MAX_BATCH = 1000
 
 
+HEADER_PREFIX = "ce-"
+
+
 def parse_cloudevents(
-    payload: Any, *, received_at: datetime, headers: dict[str, str] | None = None
+    payload: Any, *, received_at: datetime, headers: Mapping[str, str] | None = None
 ) -> list[NormalizedAlert]:
+    headers = {name.lower(): value for name, value in (headers or {}).items()}
+    if HEADER_PREFIX + "specversion" in headers:
+        return [_binary_event(payload, headers, received_at)]
     if isinstance(payload, list):
         events = require_list(payload, "body")
         if len(events) > MAX_BATCH:
             raise PayloadError("body", f"at most {MAX_BATCH} events per batch")
         return [_event(item, f"[{index}]", received_at) for index, item in enumerate(events)]
     return [_event(payload, "", received_at)]
+
+
+def _binary_event(data: Any, headers: Mapping[str, str], received_at: datetime) -> NormalizedAlert:
+    """HTTP binding, binary mode: each `ce-<attribute>` header is one attribute (values are
+    percent-encoded, section 3.1.3.2), `Content-Type` is `datacontenttype`, the body is
+    `data`. Errors name the header (`ce-id: required`) or the body (`body.labels`)."""
+    event: dict[str, Any] = {
+        name[len(HEADER_PREFIX) :]: unquote(value)
+        for name, value in headers.items()
+        if name.startswith(HEADER_PREFIX)
+    }
+    if "data" in event or "data_base64" in event:
+        raise PayloadError(f"{HEADER_PREFIX}data", "binary mode carries the data in the body")
+    if content_type := headers.get("content-type", ""):
+        event["datacontenttype"] = content_type
+    event["data"] = data
+    try:
+        return _event(event, "", received_at)
+    except PayloadError as exc:
+        head, _, rest = exc.path.partition(".")
+        head, bracket, index = head.partition("[")
+        if head == "data":
+            path = "body" + (f".{rest}" if rest else "")
+        else:
+            path = HEADER_PREFIX + head + (bracket + index) + (f".{rest}" if rest else "")
+        raise PayloadError(path, exc.message) from None
 
 
 def _event(item: Any, path: str, received_at: datetime) -> NormalizedAlert:

@@ -6,11 +6,11 @@ from notifications.services import schedules_ensure
 
 
 class Command(BaseCommand):
-    help = "Create or update the django-q2 Schedule that runs the deadline reminder sweep."
+    help = "Create or update the django-q2 schedules: reminder sweep, idempotency pruning."
 
     def handle(self, *args, **options) -> None:
-        schedule = schedules_ensure()
-        self.stdout.write(
-            f"Schedule {schedule.name!r}: {schedule.func} every {schedule.minutes} minute(s), "
-            f"next run {schedule.next_run:%Y-%m-%d %H:%M:%S} UTC."
-        )
+        for schedule in schedules_ensure():
+            self.stdout.write(
+                f"Schedule {schedule.name!r}: {schedule.func} every {schedule.minutes} "
+                f"minute(s), next run {schedule.next_run:%Y-%m-%d %H:%M:%S} UTC."
+            )
