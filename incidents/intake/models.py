@@ -151,7 +151,8 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["integration", "dedup_key"], name="intake_alert_key_idx"),
             models.Index(
-                fields=["integration", "group_key", "last_seen_at"], name="intake_alert_group_idx"
+                fields=["integration", "group_key", "last_seen_at", "id"],
+                name="intake_alert_group_idx",
             ),
             models.Index(fields=["last_seen_at"], name="intake_alert_seen_idx"),
         ]

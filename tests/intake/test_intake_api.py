@@ -1,10 +1,14 @@
 """POST /api/v1/alerts/{source}/ end to end: real payloads of every tool, through HTTP."""
 
+import io
 import json
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.test import override_settings
+from django_q.models import Schedule
+from django_q.tasks import async_task, result
 
 from breachdesk.timeutils import iso
 from incidents.intake.models import Alert, AlertPayload, IdempotencyRecord, Integration
@@ -576,6 +580,23 @@ def test_idempotency_keys_are_per_integration(make_integration, post, frozen):
     a = post("generic", body, token=one.token, **{"Idempotency-Key": "k"}).json()
     b = post("generic", body, token=two.token, **{"Idempotency-Key": "k"}).json()
     assert a["alert"] != b["alert"]
+
+
+def test_the_hourly_schedule_forgets_replies_older_than_a_week(make_integration, post, frozen):
+    issued = make_integration("generic")
+    old = post("generic", {"title": "Old"}, token=issued.token, **{"Idempotency-Key": "old"})
+    frozen.shift(timedelta(days=6, hours=23))
+    post("generic", {"title": "Recent"}, token=issued.token, **{"Idempotency-Key": "recent"})
+    frozen.shift(timedelta(hours=1, seconds=1))
+    call_command("ensure_schedules", stdout=io.StringIO())
+    schedule = Schedule.objects.get(name="intake-idempotency-prune")
+    result(async_task(schedule.func))  # what the worker runs (tasks run inline in tests)
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
+    # Forgotten: the same key is now a new delivery, counted as a repeat of the alert.
+    again = post("generic", {"title": "Old"}, token=issued.token, **{"Idempotency-Key": "old"})
+    assert again.get("Idempotent-Replayed") is None
+    assert again.json()["alert"] == old.json()["alert"]
+    assert again.json()["occurrences"] == 2
 
 
 def test_failed_requests_are_not_remembered_for_idempotency(make_integration, post, frozen):
