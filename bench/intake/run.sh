@@ -16,7 +16,7 @@
 # DURATION (s per wrk run, 20), RATE (loadgen requests/s, 200), RATE_DURATION (s, 30),
 # ROUNDS (3), SCENARIOS ("baseline dup new new-incident"), RATE_SCENARIOS ("baseline dup
 # new"), LABEL (results folder name),
-# BENCH_CONN_MAX_AGE (unset = the shipped SQLite setting: a new connection per request).
+# BENCH_CONN_MAX_AGE (unset = the shipped setting: persistent connections; 0 = one per request).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
