@@ -256,10 +256,12 @@ class _IncidentOpening:
         self.locked = not connection.features.has_select_for_update
 
     def lock(self) -> None:
+        # FOR NO KEY UPDATE: it excludes other openings but not the foreign-key checks
+        # (FOR KEY SHARE) of alerts being stored for this integration meanwhile.
         if not self.locked:
-            Integration.objects.select_for_update().filter(pk=self.integration.pk).values_list(
-                "pk"
-            ).get()
+            Integration.objects.select_for_update(no_key=True).filter(
+                pk=self.integration.pk
+            ).values_list("pk").get()
             self.locked = True
 
 
