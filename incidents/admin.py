@@ -2,6 +2,8 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
 from breachdesk.errors import DomainError
 from incidents.models import (
@@ -143,6 +145,7 @@ class IncidentAdmin(NoDeleteAdmin):
         "created_at",
         "updated_at",
         "allowed",
+        "linked_alerts",
     ]
     inlines = [ObligationInline, EventInline]
     actions = [
@@ -160,6 +163,19 @@ class IncidentAdmin(NoDeleteAdmin):
     @admin.display(description="Allowed transitions")
     def allowed(self, obj) -> str:
         return ", ".join(allowed_targets(obj.status)) if obj and obj.pk else ""
+
+    @admin.display(description="Monitoring alerts")
+    def linked_alerts(self, obj) -> str:
+        """How many alerts are linked (a storm can link thousands), with a link to them."""
+        if not (obj and obj.pk):
+            return ""
+        alerts = obj.alerts.all()
+        count = alerts.count()
+        if not count:
+            return "none"
+        firing = alerts.filter(status="firing").count()
+        url = reverse("admin:intake_alert_changelist") + f"?incident={obj.pk}"
+        return format_html('<a href="{}">{} alert(s), {} firing</a>', url, count, firing)
 
     def get_fields(self, request, obj=None):
         return [

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from incidents.models import Assessment, Incident, IncidentEvent, Obligation
@@ -13,9 +13,29 @@ from incidents.services.assessments import facts_hash, incident_facts
 
 def incident_list() -> QuerySet[Incident]:
     current = Assessment.objects.order_by("-version")
-    return Incident.objects.select_related("reporter", "assignee").prefetch_related(
-        Prefetch("assessments", queryset=current, to_attr="assessments_newest_first")
+    return (
+        Incident.objects.select_related("reporter", "assignee")
+        .prefetch_related(
+            Prefetch("assessments", queryset=current, to_attr="assessments_newest_first")
+        )
+        .annotate(**_alert_summary())
     )
+
+
+def _alert_summary() -> dict:
+    """Per incident: how many monitoring alerts are linked to it, how many still fire, and when
+    the last one was seen. Subqueries, evaluated for the rows returned only."""
+    from incidents.intake.models import Alert, AlertStatus  # the intake app builds on this one
+
+    linked = Alert.objects.filter(incident=OuterRef("pk")).order_by().values("incident")
+    return {
+        "alert_count": Coalesce(Subquery(linked.annotate(n=Count("pk")).values("n")), 0),
+        "alerts_firing": Coalesce(
+            Subquery(linked.filter(status=AlertStatus.FIRING).annotate(n=Count("pk")).values("n")),
+            0,
+        ),
+        "alerts_last_seen_at": Subquery(linked.annotate(last=Max("last_seen_at")).values("last")),
+    }
 
 
 def incident_get(incident_id: int) -> Incident:

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from breachdesk.api.fields import AwareDateTimeField
+from breachdesk.timeutils import iso
 from incidents import validation
 from incidents.models import Assessment, AuditEntry, Incident, IncidentEvent, Obligation
 from incidents.risk import vocab
@@ -171,6 +172,10 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
     assessment = serializers.SerializerMethodField()
     assessment_stale = serializers.SerializerMethodField()
     seconds_in_triage = serializers.SerializerMethodField()
+    alerts = serializers.SerializerMethodField(
+        help_text="Linked monitoring alerts: {count, firing, last_seen_at, href} "
+        "(the list itself is GET /api/v1/alerts/?incident=<id>)."
+    )
 
     class Meta:
         model = Incident
@@ -191,6 +196,7 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
             "assessment",
             "assessment_stale",
             "seconds_in_triage",
+            "alerts",
         ]
 
     def get_allowed_transitions(self, obj) -> list[str]:
@@ -202,6 +208,15 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
 
     def get_assessment_stale(self, obj) -> bool | None:
         return incident_assessment_stale(obj)
+
+    def get_alerts(self, obj) -> dict:
+        last_seen = getattr(obj, "alerts_last_seen_at", None)
+        return {
+            "count": getattr(obj, "alert_count", 0),
+            "firing": getattr(obj, "alerts_firing", 0),
+            "last_seen_at": iso(last_seen) if last_seen else None,
+            "href": f"/api/v1/alerts/?incident={obj.pk}",
+        }
 
     def get_seconds_in_triage(self, obj) -> int | None:
         """How long the incident waited (or has been waiting) for a person's triage decision."""

@@ -166,3 +166,38 @@ def test_attach_and_detach_need_triage_incident(role, code, api, alerts):
             format="json",
         )
         assert response.status_code == 200
+
+
+def test_incidents_show_their_linked_alerts(api, alerts, users, client):
+    viewer = api["viewer"]
+    incident = viewer.get(f"/api/v1/incidents/{alerts['am_incident']}/").json()
+    linked = Alert.objects.filter(incident=alerts["am_incident"])
+    assert incident["alerts"] == {
+        "count": 2,
+        "firing": 1,  # the resolved fixture resolved one of the two
+        "last_seen_at": "2026-11-20T11:30:00Z",
+        "href": f"/api/v1/alerts/?incident={alerts['am_incident']}",
+    }
+    assert sorted(ids(viewer.get(incident["alerts"]["href"]))) == sorted(
+        linked.values_list("pk", flat=True)
+    )
+    rows = viewer.get("/api/v1/incidents/").json()["results"]
+    assert {row["id"]: row["alerts"]["count"] for row in rows} == {
+        alerts["am_incident"]: 2,
+        alerts["grafana_incident"]: 1,
+    }
+    # A person's incident has none; detaching moves the count.
+    api["dpo"].post(f"/api/v1/alerts/{alerts['grafana']}/detach/", {}, format="json")
+    grafana = viewer.get(f"/api/v1/incidents/{alerts['grafana_incident']}/").json()
+    assert grafana["alerts"]["count"] == 0
+    assert grafana["alerts"]["last_seen_at"] is None
+
+    users["admin"].is_staff = True
+    users["admin"].save(update_fields=["is_staff"])
+    client.force_login(users["admin"])
+    page = client.get(f"/admin/incidents/incident/{alerts['am_incident']}/change/")
+    assert page.status_code == 200
+    assert "2 alert(s), 1 firing" in page.content.decode()
+    listed = client.get(f"/admin/intake/alert/?incident={alerts['am_incident']}")
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == 2
