@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -28,7 +29,7 @@ from breachdesk.api.permissions import has_perm
 from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import now_utc
 from incidents.intake import selectors, services
-from incidents.intake.adapters import SOURCES, PayloadError, normalize
+from incidents.intake.adapters import BATCH_SOURCES, SOURCES, PayloadError, normalize
 from incidents.intake.adapters.body import parse_json
 from incidents.intake.models import Alert, Integration
 from incidents.intake.signatures import SignatureError, verify
@@ -249,6 +250,7 @@ class AlertIntakeApi(APIView):
             now=received_at,
             idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
             fingerprint=_fingerprint(body),
+            raw_body="" if source in BATCH_SOURCES else body.decode("utf-8-sig"),
         )
         response = Response(result.body, status=result.status_code)
         if result.replayed:
@@ -362,6 +364,20 @@ class AlertDetailApi(APIView):
     @extend_schema(responses=AlertDetailOutputSerializer)
     def get(self, request, pk: int):
         return Response(AlertDetailOutputSerializer(_alert_or_404(pk)).data)
+
+
+class AlertPayloadRawApi(APIView):
+    """One kept raw payload exactly as stored: the request body byte for byte for a
+    single-alert delivery, the entry's part of a batch otherwise (evidence for the file)."""
+
+    permission_classes = [CanView]
+
+    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT})
+    def get(self, request, pk: int, seq: int):
+        body = selectors.alert_payload_raw(pk, seq)
+        if body is None:
+            raise NotFound("No such payload: it may have been pruned (see payloads_pruned).")
+        return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 class AlertAttachInputSerializer(serializers.Serializer):

@@ -83,6 +83,15 @@ def alert_payloads(alert: Alert) -> list[dict[str, Any]]:
     ]
 
 
+def alert_payload_raw(alert_id: int, seq: int) -> str | None:
+    """The stored text of one kept payload (None if unknown or pruned)."""
+    return (
+        AlertPayload.objects.filter(alert_id=alert_id, seq=seq)
+        .values_list("body", flat=True)
+        .first()
+    )
+
+
 def alert_get(alert_id: int) -> Alert | None:
     """The alert with `payloads` (see alert_payloads) and `payloads_pruned`: how many of its
     occurrences' payloads are no longer shown."""

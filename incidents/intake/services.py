@@ -26,7 +26,7 @@ from django_q.tasks import async_task
 from breachdesk.errors import DomainError, ErrorCode, InvalidInput
 from breachdesk.timeutils import aware_utc, now_utc
 from incidents.intake import sql
-from incidents.intake.adapters import FIRING, RESOLVED, NormalizedAlert
+from incidents.intake.adapters import BATCH_SOURCES, FIRING, RESOLVED, NormalizedAlert
 from incidents.intake.adapters.base import bounded_key, clip
 from incidents.intake.facts import facts_from_labels
 from incidents.intake.models import (
@@ -46,7 +46,6 @@ from incidents.services.incidents import Actor, actor_label, event_record, incid
 from incidents.status import OPEN_STATUSES
 
 PAGE_TASK = "notifications.tasks.page_on_call"
-BATCH_SOURCES = frozenset({AlertSource.ALERTMANAGER, AlertSource.GRAFANA, AlertSource.CLOUDEVENTS})
 
 
 class IdempotencyKeyReused(DomainError):
@@ -126,9 +125,12 @@ def alerts_ingest(
     alerts: Sequence[NormalizedAlert],
     idempotency_key: str = "",
     fingerprint: str = "",
+    raw_body: str = "",
     now: datetime | None = None,
 ) -> IngestResult:
-    """Record a delivery's alerts: deduplicate, group onto incidents, open new ones."""
+    """Record a delivery's alerts: deduplicate, group onto incidents, open new ones.
+    `raw_body`, the request body as received, is kept verbatim as the raw payload when the
+    delivery holds one alert (a batch entry keeps its own part, re-encoded)."""
     now = aware_utc(now or now_utc())
     if not alerts:
         raise InvalidInput("The payload holds no alerts.", field="alerts")
@@ -148,6 +150,7 @@ def alerts_ingest(
                     now=now,
                     idempotency_key=idempotency_key,
                     fingerprint=fingerprint,
+                    raw_body=raw_body,
                 )
         except _Retry:
             pass
@@ -174,6 +177,7 @@ def _ingest(
     now: datetime,
     idempotency_key: str,
     fingerprint: str,
+    raw_body: str,
 ) -> IngestResult:
     record = None
     if idempotency_key:
@@ -201,7 +205,7 @@ def _ingest(
         except IntegrityError:
             raise _Retry from None
 
-    outcomes = _alerts_record(integration=integration, alerts=alerts, now=now)
+    outcomes = _alerts_record(integration=integration, alerts=alerts, now=now, raw_body=raw_body)
     body = reply_body(integration.source, outcomes)
     if record is not None:
         record.status_code, record.response = 202, json.dumps(body)
@@ -210,7 +214,11 @@ def _ingest(
 
 
 def _alerts_record(
-    *, integration: Integration, alerts: Sequence[NormalizedAlert], now: datetime
+    *,
+    integration: Integration,
+    alerts: Sequence[NormalizedAlert],
+    now: datetime,
+    raw_body: str = "",
 ) -> list[AlertOutcome]:
     """Two passes, each in dedup-key order (batch order within a key):
     1. every alert is counted or stored: the only rows of others this transaction locks, and
@@ -221,7 +229,8 @@ def _alerts_record(
     order = sorted(range(len(alerts)), key=lambda i: alerts[i].dedup_key)
     outcomes: dict[int, AlertOutcome] = {}
     for index in order:
-        outcomes[index] = _alert_store(integration, alerts[index], now)
+        raw = raw_body if raw_body and len(alerts) == 1 else _encoded(alerts[index].raw)
+        outcomes[index] = _alert_store(integration, alerts[index], now, raw)
     placed: dict[int, sql.AlertRow] = {}
     opening = _IncidentOpening(integration)
     for index in order:
@@ -269,12 +278,16 @@ def _resolve_at(incoming: NormalizedAlert, now: datetime) -> datetime | None:
     return min(incoming.ended_at or now, now) if incoming.status == RESOLVED else None
 
 
-def _payload_keep(row: sql.AlertRow, incoming: NormalizedAlert, now: datetime) -> None:
-    sql.payload_append(alert=row, raw=incoming.raw, received_at=now, keep=keep_payloads())
+def _encoded(raw: Any) -> str:
+    return json.dumps(raw, ensure_ascii=False)
+
+
+def _payload_keep(row: sql.AlertRow, raw: str, now: datetime) -> None:
+    sql.payload_append(alert=row, raw=raw, received_at=now, keep=keep_payloads())
 
 
 def _alert_store(
-    integration: Integration, incoming: NormalizedAlert, now: datetime
+    integration: Integration, incoming: NormalizedAlert, now: datetime, raw: str
 ) -> AlertOutcome:
     """Count a repeat (resolving the alert if the status says so: never its incident, only
     people decide that) or store a new alert on its group's open incident. Every occurrence's
@@ -301,13 +314,13 @@ def _alert_store(
                     now=now, dedup_key=incoming.dedup_key, alert_id=episode, resolve_at=resolve_at
                 )
         if row is not None:
-            _payload_keep(row, incoming, now)
+            _payload_keep(row, raw, now)
             return AlertOutcome(alert=row, deduplicated=True)
     group_key = _group_key(integration, incoming)
     row = sql.alert_upsert(
         _alert_values(integration, incoming, group_key, now), _group(integration, group_key, now)
     )
-    _payload_keep(row, incoming, now)
+    _payload_keep(row, raw, now)
     return AlertOutcome(alert=row, deduplicated=row.occurrences > 1)
 
 

@@ -13,7 +13,6 @@ the statements are assembled only from constants and placeholders (hence the `no
 - Every `keep`-th occurrence of an alert also prunes its oldest payloads.
 """
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -161,10 +160,10 @@ def alert_set_incident(alert: AlertRow, incident: tuple[int, str]) -> AlertRow:
     return replace(alert, incident_id=incident[0], incident_reference=incident[1])
 
 
-def payload_append(*, alert: AlertRow, raw: Any, received_at: datetime, keep: int) -> None:
-    """Keep this occurrence's raw payload. Every `keep`-th occurrence the payloads older than
-    the last `keep` are deleted, so an alert stores between `keep` and 2 x `keep` - 1 of them
-    and shows the last `keep` (its `occurrences` still counts every one)."""
+def payload_append(*, alert: AlertRow, raw: str, received_at: datetime, keep: int) -> None:
+    """Keep this occurrence's raw payload (JSON text). Every `keep`-th occurrence the payloads
+    older than the last `keep` are deleted, so an alert stores between `keep` and 2 x `keep` - 1
+    of them and shows the last `keep` (its `occurrences` still counts every one)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO intake_alertpayload (alert_id, seq, received_at, body) "
@@ -173,7 +172,7 @@ def payload_append(*, alert: AlertRow, raw: Any, received_at: datetime, keep: in
                 alert.id,
                 alert.occurrences,
                 _prep(AlertPayload, "received_at", received_at),
-                json.dumps(raw, ensure_ascii=False),
+                raw,
             ],
         )
         if alert.occurrences > keep and alert.occurrences % keep == 0:

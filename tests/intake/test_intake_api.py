@@ -605,3 +605,34 @@ def test_failed_requests_are_not_remembered_for_idempotency(make_integration, po
     assert bad.status_code == 400
     good = post("generic", {"title": "fixed"}, token=issued.token, **{"Idempotency-Key": "k"})
     assert good.status_code == 202
+
+
+def test_a_single_alert_payload_is_kept_byte_for_byte(make_integration, post, api, frozen):
+    issued = make_integration("generic")
+    body = (
+        '{ "title":"Caf\\u00e9 DB dump",\n'
+        '  "severity" : "critical", "labels": {"b": "2", "a": "1"} }'
+    )
+    alert_id = post("generic", body, token=issued.token).json()["alert"]
+    raw = api["viewer"].get(f"/api/v1/alerts/{alert_id}/payloads/1/")
+    assert raw.status_code == 200
+    assert raw["Content-Type"].startswith("application/json")
+    assert raw.content == body.encode()
+    assert api["viewer"].get(f"/api/v1/alerts/{alert_id}/payloads/2/").status_code == 404
+    assert api["anonymous"].get(f"/api/v1/alerts/{alert_id}/payloads/1/").status_code == 401
+    other = make_integration("generic", name="second-tool")
+    # An integration token reads nothing.
+    integration = post.client.get(
+        f"/api/v1/alerts/{alert_id}/payloads/1/", headers={"Authorization": f"Bearer {other.token}"}
+    )
+    assert integration.status_code == 401
+
+
+def test_a_batch_entry_keeps_its_own_part(make_integration, post, api, frozen):
+    issued = make_integration("alertmanager")
+    created = post("alertmanager", fixture_bytes("alertmanager_firing"), token=issued.token).json()
+    first = created["alerts"][0]["alert"]
+    raw = json.loads(api["viewer"].get(f"/api/v1/alerts/{first}/payloads/1/").content)
+    envelope = fixture_json("alertmanager_firing")
+    assert raw["groupKey"] == envelope["groupKey"]
+    assert raw["alerts"] == [envelope["alerts"][0]]
