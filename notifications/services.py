@@ -491,6 +491,8 @@ SCHEDULES = {
     SWEEP_SCHEDULE_NAME: (SWEEP_TASK, 1),
     # Senders retry an Idempotency-Key within minutes; replies are forgotten after a week.
     "intake-idempotency-prune": ("incidents.intake.services.idempotency_prune", 60),
+    # Raw payloads of alerts that no incident took are deleted after 90 days (configurable).
+    "intake-payload-purge": ("incidents.intake.services.alert_payloads_purge", 24 * 60),
 }
 
 

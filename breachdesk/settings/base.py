@@ -170,6 +170,10 @@ TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
 TWILIO_API_BASE = env_str("TWILIO_API_BASE", "")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "breachdesk@localhost")
 BREACHDESK_BASE_URL = env_str("BREACHDESK_BASE_URL", "http://127.0.0.1:8000")
+# Raw payloads of monitoring alerts that no incident took (noise, false positives) are
+# deleted after this many days; payloads of alerts linked to an incident are evidence and
+# stay with it (GDPR Art. 33(5) documentation). 0 keeps everything.
+BREACHDESK_INTAKE_UNLINKED_PAYLOAD_DAYS = env_int("BREACHDESK_INTAKE_UNLINKED_PAYLOAD_DAYS", 90)
 
 # Encryption at rest for personal data of affected people (comma-separated Fernet keys,
 # newest first, so keys can be rotated).

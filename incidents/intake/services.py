@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from functools import partial, wraps
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django_q.tasks import async_task
 
@@ -31,6 +32,7 @@ from incidents.intake.adapters.base import bounded_key, clip
 from incidents.intake.facts import facts_from_labels
 from incidents.intake.models import (
     Alert,
+    AlertPayload,
     AlertSource,
     AwarenessProposal,
     IdempotencyRecord,
@@ -734,4 +736,18 @@ def idempotency_prune(
     """Forget replies older than `older_than` (senders retry within minutes, not weeks)."""
     now = aware_utc(now or now_utc())
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=now - older_than).delete()
+    return deleted
+
+
+def alert_payloads_purge(*, now: datetime | None = None) -> int:
+    """Delete raw payloads older than BREACHDESK_INTAKE_UNLINKED_PAYLOAD_DAYS of alerts that
+    are on no incident. An alert keeps its counts and times; the API then counts the deleted
+    payloads in `payloads_pruned`. Runs daily (schedule `intake-payload-purge`)."""
+    days = int(getattr(settings, "BREACHDESK_INTAKE_UNLINKED_PAYLOAD_DAYS", 90))
+    if days <= 0:
+        return 0
+    now = aware_utc(now or now_utc())
+    deleted, _ = AlertPayload.objects.filter(
+        alert__incident__isnull=True, received_at__lt=now - timedelta(days=days)
+    ).delete()
     return deleted

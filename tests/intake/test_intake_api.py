@@ -599,6 +599,29 @@ def test_the_hourly_schedule_forgets_replies_older_than_a_week(make_integration,
     assert again.json()["occurrences"] == 2
 
 
+def test_the_daily_purge_deletes_old_payloads_of_alerts_no_incident_took(
+    make_integration, post, api, frozen
+):
+    issued = make_integration("generic")
+    linked = post("generic", {"title": "Exfiltration", "dedup_key": "x"}, token=issued.token)
+    noise = post("generic", {"title": "Port scan", "dedup_key": "n"}, token=issued.token)
+    api["dpo"].post(f"/api/v1/alerts/{noise.json()['alert']}/detach/", {}, format="json")
+    frozen.shift(timedelta(days=89))
+    post("generic", {"title": "Port scan", "dedup_key": "n"}, token=issued.token)
+    frozen.shift(timedelta(days=1, seconds=1))
+    call_command("ensure_schedules", stdout=io.StringIO())
+    schedule = Schedule.objects.get(name="intake-payload-purge")
+    assert schedule.minutes == 24 * 60
+    assert result(async_task(schedule.func)) == 1  # the 90-day-old payload of the noise
+    detail = api["viewer"].get(f"/api/v1/alerts/{noise.json()['alert']}/").json()
+    assert (detail["occurrences"], len(detail["payloads"]), detail["payloads_pruned"]) == (2, 1, 1)
+    kept = api["viewer"].get(f"/api/v1/alerts/{linked.json()['alert']}/").json()
+    assert len(kept["payloads"]) == 1  # evidence of an incident stays with it
+    with override_settings(BREACHDESK_INTAKE_UNLINKED_PAYLOAD_DAYS=0):
+        frozen.shift(timedelta(days=365))
+        assert result(async_task(schedule.func)) == 0
+
+
 def test_failed_requests_are_not_remembered_for_idempotency(make_integration, post, frozen):
     issued = make_integration("generic")
     bad = post("generic", {"title": 1}, token=issued.token, **{"Idempotency-Key": "k"})
