@@ -137,3 +137,21 @@ def test_command_sets_a_tools_own_signing_secret_from_stdin(monkeypatch, post, f
     monkeypatch.setattr("sys.stdin", StringIO("short\n"))
     with pytest.raises(CommandError, match="at least 16"):
         create("prod-sentry", "--signing-secret-stdin")
+
+
+def test_demo_data_prints_a_working_alert_token_and_a_fresh_one_each_run(post):
+    def seed() -> str:
+        out = StringIO()
+        call_command("seed_demo", "--force", stdout=out)
+        [line] = [ln for ln in out.getvalue().splitlines() if "Alert intake token" in ln]
+        assert "curl -X POST" in out.getvalue()
+        return line.rsplit(" ", 1)[-1]
+
+    first = seed()
+    accepted = post("generic", {"title": "Backup bucket made public"}, token=first)
+    assert accepted.status_code == 202
+    second = seed()
+    assert second != first
+    assert post("generic", {"title": "again"}, token=first).status_code == 401
+    assert post("generic", {"title": "again"}, token=second).status_code == 202
+    assert Integration.objects.filter(name="demo-monitoring").count() == 1

@@ -8,6 +8,8 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from breachdesk.timeutils import now_utc
+from incidents.intake.models import Integration
+from incidents.intake.services import integration_create, integration_rotate_token
 from incidents.models import Incident, Organization
 from incidents.roles import roles_sync
 from incidents.services.assessments import assessment_compute
@@ -64,10 +66,25 @@ class Command(BaseCommand):
             with transaction.atomic():  # all demo incidents or none
                 self._incidents(users)
         token, _ = Token.objects.get_or_create(user=users["dpo"])
+        alerts_token = self._integration()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         for username, group, password in DEMO_USERS:
             self.stdout.write(f"  login {username:<8} password {password:<20} role {group}")
         self.stdout.write(f"  API token (dpo): {token.key}")
+        self.stdout.write(
+            f"  Alert intake token (integration demo-monitoring, generic): {alerts_token}\n"
+            f"    curl -X POST {settings.BREACHDESK_BASE_URL}/api/v1/alerts/generic/ "
+            f"-H 'Authorization: Bearer {alerts_token}' -H 'Content-Type: application/json' "
+            """-d '{"title": "Backup bucket made public", "labels": {"personal_data": "true"}}'"""
+        )
+
+    def _integration(self) -> str:
+        """A generic-source integration for trying alert intake; a fresh token on every run
+        (only its hash is stored, so the previous one cannot be printed again)."""
+        existing = Integration.objects.filter(name="demo-monitoring").first()
+        if existing is None:
+            return integration_create(name="demo-monitoring", source="generic").token
+        return integration_rotate_token(integration_id=existing.pk).token
 
     def _incidents(self, users):
         now = now_utc()
