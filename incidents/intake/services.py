@@ -1,15 +1,15 @@
 """Alert intake writes: ingest (dedup, grouping, incidents), attach/detach, integrations.
 
 Concurrency (PostgreSQL, READ COMMITTED): a partial unique index allows one open alert per
-(integration, dedup key); repeats lock their alert row; a twin that loses the race to
-create an alert gets an IntegrityError and the whole transaction runs again as a repeat.
+(integration, dedup key). A firing alert is one upsert (`sql.alert_upsert`): a twin racing
+to create the same alert waits on the index and then counts as a repeat, so neither fails.
 Opening an incident is serialised per integration by a row lock on the integration, so
-related alerts arriving together share one incident. Lock order: the delivery's open
-alerts (one query, dedup-key order) -> the integration, only to open an incident -> what
-`incident_create` and `event_record` take (reference counter, audit head). The rare
-deadlocks left (two batches creating the same new keys in different roles) are detected by
-PostgreSQL and the ingest runs again. SQLite serialises whole transactions instead
-(BEGIN IMMEDIATE), behind `writegate.write_gate`.
+related alerts arriving together share one incident. Lock order: every alert of the
+delivery (dedup-key order) -> the integration, only to open an incident -> what
+`incident_create` and `event_record` take (reference counter, audit head); people's
+attach/detach take an alert row, then the audit head, the same order. A deadlock victim or
+an idempotency twin runs the whole transaction again. SQLite serialises whole transactions
+instead (BEGIN IMMEDIATE), behind `writegate.write_gate`.
 """
 
 import json
