@@ -10,6 +10,17 @@ from django.utils.html import format_html
 from incidents.intake import selectors, services
 from incidents.intake.models import Alert, IdempotencyRecord, Integration
 
+# What an integration's form edits (its token and secret have their own actions).
+SETTINGS_FIELDS = [
+    "name",
+    "source",
+    "rate_limit_per_minute",
+    "group_by",
+    "group_window_minutes",
+    "propose_awareness",
+    "is_active",
+]
+
 
 class IntegrationForm(forms.ModelForm):
     with_signing_secret = forms.BooleanField(
@@ -34,15 +45,7 @@ class IntegrationForm(forms.ModelForm):
 
     class Meta:
         model = Integration
-        fields = [
-            "name",
-            "source",
-            "rate_limit_per_minute",
-            "group_by",
-            "group_window_minutes",
-            "propose_awareness",
-            "is_active",
-        ]
+        fields = SETTINGS_FIELDS
 
 
 @admin.register(Integration)
@@ -68,15 +71,7 @@ class IntegrationAdmin(admin.ModelAdmin):
         return bool(obj.signing_secret)
 
     def get_fields(self, request, obj=None):
-        fields = [
-            "name",
-            "source",
-            "rate_limit_per_minute",
-            "group_by",
-            "group_window_minutes",
-            "propose_awareness",
-            "is_active",
-        ]
+        fields = SETTINGS_FIELDS
         if obj is None:
             return [*fields, "with_signing_secret"]
         return [

@@ -67,6 +67,13 @@ def _transient(exc: OperationalError) -> bool:
     return "locked" in str(exc)
 
 
+def _busy(what: str) -> DomainError:
+    """503: the transaction kept losing to concurrent writers; the caller retries later."""
+    return DomainError(
+        f"The database is too busy to record {what} now; retry shortly.", code="busy", status=503
+    )
+
+
 class _Retry(Exception):
     """Roll the whole transaction back and run it again (a concurrent twin won a race)."""
 
@@ -164,11 +171,7 @@ def alerts_ingest(
             break
         time.sleep(0.001 * (1 + attempt % 10))
     # 503, not 409: every sender retries a 5xx later, and none of them should drop the alert.
-    raise DomainError(
-        "The database is too busy to record this alert now; retry shortly.",
-        code="busy",
-        status=503,
-    )
+    raise _busy("this alert")
 
 
 @transaction.atomic(durable=True)
@@ -473,11 +476,7 @@ def _retried_when_deadlocked(command: Callable[..., Alert]) -> Callable[..., Ale
                 if connection.in_atomic_block or not _transient(exc):
                     raise
                 time.sleep(0.01)
-        raise DomainError(
-            "The database is too busy to record this change now; retry shortly.",
-            code="busy",
-            status=503,
-        )
+        raise _busy("this change")
 
     return run
 
