@@ -3,6 +3,8 @@ from .audit import AuditEntry, AuditHead
 from .incident import Incident, IncidentEvent, ReferenceCounter
 from .obligation import Obligation, RuleVersion
 from .organization import Organization
+from .party import Party
+from .targets import InternalTarget
 
 __all__ = [
     "Assessment",
@@ -10,8 +12,10 @@ __all__ = [
     "AuditHead",
     "Incident",
     "IncidentEvent",
+    "InternalTarget",
     "Obligation",
     "Organization",
+    "Party",
     "ReferenceCounter",
     "RuleVersion",
 ]

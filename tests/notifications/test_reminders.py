@@ -22,6 +22,7 @@ from notifications.models import (
 )
 from notifications.services import LEASE, reminder_claim, reminders_sweep
 from notifications.tasks import deadline_reminders_sweep
+from tests.conftest import EVIDENCE
 from tests.notifications.conftest import TWILIO_SID, authority_duty
 
 H = timedelta(hours=1)
@@ -56,8 +57,16 @@ def test_default_ladders_are_seeded_as_policy(db):
     ladder = EscalationLadder.objects.get(audience="supervisory_authority")
     assert ladder.offsets_hours == [48, 24, 12, 6, 1]
     assert ladder.overdue_every_hours == 6
-    assert "policy" not in ladder.policy_note.lower() or ladder.policy_note
-    assert EscalationLadder.objects.filter(audience="*").exists()
+    assert "GDPR Art. 33" in ladder.policy_note
+    assert set(EscalationLadder.objects.values_list("audience", flat=True)) == {
+        "supervisory_authority",
+        "other_regulator",
+        "controller",
+        "individuals",
+        "media",
+        "internal_assessment",
+        "*",
+    }
 
 
 # --- the ladder, step by step ----------------------------------------------------------------
@@ -221,7 +230,7 @@ def test_met_and_waived_obligations_get_no_reminders_and_are_never_missed(duty, 
             obligation_id=duty.pk,
             actor=assignee,
             met_at=duty.due_at - 50 * H,
-            evidence={"ticket": "DPA-1"},
+            evidence=EVIDENCE,
         )
     for moment in (duty.due_at - 24 * H, duty.due_at + 7 * H):
         sweep_at(moment)
@@ -427,7 +436,7 @@ def test_guidance_targets_are_reminded_like_deadlines_but_never_missed(duty):
     assert keys[0] == "remaining-48h"
     assert keys[-1] == "overdue-0h"
     email = deliveries(attempts(duty).first()).first()
-    assert "guidance / internal target" in email.body
+    assert "guidance target (not a hard legal limit)" in email.body
     assert not IncidentEvent.objects.filter(kind="obligation_missed").exists()
 
 

@@ -13,7 +13,8 @@ from incidents.intake.services import integration_create, integration_rotate_tok
 from incidents.models import Incident, Organization
 from incidents.roles import roles_sync
 from incidents.services.assessments import assessment_compute
-from incidents.services.incidents import incident_create, incident_transition
+from incidents.services.incidents import incident_create
+from incidents.services.lifecycle import incident_transition
 
 DEMO_USERS = (
     # username, role group, password (demo only: refused outside DEBUG unless --force)
