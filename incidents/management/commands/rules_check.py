@@ -5,12 +5,14 @@ from django.core.management.base import BaseCommand, CommandError
 from incidents.rules import RULES_DIR, check_rules, load_rules
 from incidents.rules import authorities as registry_data
 from incidents.rules.competence import rule_coverage
+from incidents.rules.content import check_content
 
 
 class Command(BaseCommand):
     help = (
-        "Validate the notification rule files (unknown fields, bad durations, citations…) and "
-        "the authority registry: every rule that notifies an authority must name one."
+        "Validate the notification rule files (unknown fields, bad durations, citations…), "
+        "their content element codes (incidents/rules/content) and the authority registry: "
+        "every rule that notifies an authority must name one."
     )
 
     def add_arguments(self, parser):
@@ -18,6 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, directory, **options):
         problems = check_rules(Path(directory))
+        if not problems and Path(directory).resolve() == RULES_DIR.resolve():
+            # The element mapping names the shipped rules, so it is checked against them only.
+            problems = check_content(load_rules(Path(directory)))
         if problems:
             for problem in problems:
                 self.stderr.write(f"- {problem}")
