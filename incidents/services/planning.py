@@ -21,6 +21,9 @@ from incidents.models.obligation import (
     DueBasis,
     ObligationStatus,
 )
+from incidents.rules.authorities import AuthorityEntry, Registry
+from incidents.rules.competence import ONE_OF, resolve_authorities
+from incidents.selectors import authority_registry
 from incidents.services.events import Actor, event_record
 from incidents.services.rule_versions import deadline_text, rules_current
 
@@ -94,25 +97,74 @@ def _party_recipient(party: Party) -> Recipient:
     return Recipient(key=f"party:{party.pk}", label=f"{party.name}{contact}", party=party)
 
 
+def _authority(entry: AuthorityEntry) -> dict[str, str]:
+    return {"code": entry.code, "name": entry.name, "url": entry.report_url}
+
+
 def authority_recipients(
-    rule: rules_engine.Rule, incident: Incident, org: Organization | None
-) -> list[Recipient]:
-    """The competent authorities a duty towards an authority goes to ([] = not resolved)."""
-    return []
-
-
-def _recipients(
-    plan: rules_engine.PlannedObligation,
+    rule: rules_engine.Rule,
     incident: Incident,
     org: Organization | None,
-    customers: list[Party],
-) -> list[Recipient]:
-    rule = plan.rule
-    if rule.audience == "controller" and incident.role == IncidentRole.PROCESSOR and customers:
-        return [_party_recipient(party) for party in customers]
-    if rule.audience in AUTHORITY_AUDIENCES:
-        return authority_recipients(rule, incident, org) or [Recipient()]
-    return [Recipient()]
+    registry: Registry,
+) -> tuple[list[Recipient], str]:
+    """The competent authorities a duty towards an authority goes to, and why.
+
+    One recipient when one authority is competent (or when the organisation tells only the
+    one that supervises it); one per authority when each must be told (no EU/EEA
+    establishment: every member state where affected people live)."""
+    resolution = resolve_authorities(
+        registry,
+        rule_id=rule.id,
+        jurisdiction=rule.jurisdiction,
+        audience=rule.audience,
+        org_country=org.country if org else None,
+        lead_authority=(org.lead_authority or None) if org else None,
+        has_eu_establishment=org.has_eu_establishment if org else None,
+        affected=[*incident.countries, *incident.residents],
+    )
+    entries = [e for e in (registry.get(code) for code in resolution.codes) if e is not None]
+    if not entries:
+        return [Recipient()], resolution.reason
+    if resolution.mode == ONE_OF and len(entries) > 1:
+        names = ", ".join(e.name for e in entries)
+        return [Recipient(label=f"One of: {names} (the one that supervises you)")], (
+            resolution.reason
+        )
+    if len(entries) == 1:
+        entry = entries[0]
+        return [
+            Recipient(
+                label=entry.name, authority=_authority(entry), jurisdiction=entry.jurisdiction
+            )
+        ], resolution.reason
+    return [
+        Recipient(
+            key=f"authority:{entry.code}",
+            label=entry.name,
+            authority=_authority(entry),
+            jurisdiction=entry.jurisdiction,
+        )
+        for entry in entries
+    ], resolution.reason
+
+
+class _Recipients:
+    """Who each planned duty goes to; the authority registry is read once per re-plan."""
+
+    def __init__(self, incident: Incident, org: Organization | None, customers: list[Party]):
+        self.incident, self.org, self.customers = incident, org, customers
+        self._registry: Registry | None = None
+
+    def of(self, plan: rules_engine.PlannedObligation) -> tuple[list[Recipient], str]:
+        rule = plan.rule
+        processor = self.incident.role == IncidentRole.PROCESSOR
+        if rule.audience == "controller" and processor and self.customers:
+            return [_party_recipient(party) for party in self.customers], ""
+        if rule.audience in AUTHORITY_AUDIENCES:
+            if self._registry is None:
+                self._registry = authority_registry()
+            return authority_recipients(rule, self.incident, self.org, self._registry)
+        return [Recipient()], ""
 
 
 def _national_specifics(
@@ -223,10 +275,12 @@ def obligations_refresh(*, incident: Incident, actor: Actor, now: datetime) -> l
         else []
     )
     targets = dict(InternalTarget.objects.values_list("audience", "hours"))
+    recipients = _Recipients(incident, org, customers)
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
     for plan in planned:
         rule = plan.rule
-        for recipient in _recipients(plan, incident, org, customers):
+        copies, why = recipients.of(plan)
+        for recipient in copies:
             if not plan.required:
                 start, due, status = None, None, ObligationStatus.NOT_REQUIRED
             else:
@@ -249,7 +303,7 @@ def obligations_refresh(*, incident: Incident, actor: Actor, now: datetime) -> l
                 "deadline_text": deadline_text(rule.deadline),
                 "national_specifics": _national_specifics(plan, recipient),
                 "status": status,
-                "status_reason": plan.reason,
+                "status_reason": f"{plan.reason}; {why}" if why and plan.required else plan.reason,
                 "clock_started_at": start,
                 **_due_values(rule, start, due, targets),
             }

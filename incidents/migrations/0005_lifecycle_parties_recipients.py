@@ -55,7 +55,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0003_alter_incidentevent_kind'),
+        ('incidents', '0004_authorities'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
