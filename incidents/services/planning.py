@@ -11,9 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Count, Max
+
 from breachdesk.timeutils import iso
 from incidents import rules as rules_engine
-from incidents.models import Incident, InternalTarget, Obligation, Organization, Party
+from incidents.models import (
+    Authority,
+    Incident,
+    InternalTarget,
+    Obligation,
+    Organization,
+    Party,
+)
 from incidents.models.incident import EventKind, IncidentRole
 from incidents.models.obligation import (
     AUTHORITY_AUDIENCES,
@@ -148,6 +157,19 @@ def authority_recipients(
     ], resolution.reason
 
 
+_registry_cache: dict[tuple, Registry] = {}
+
+
+def _registry() -> Registry:
+    """The registry, rebuilt only when a row changed (one aggregate query per re-plan instead
+    of reading every entry: re-plans run on every incident write, alert intake included)."""
+    version = tuple(Authority.objects.aggregate(n=Count("pk"), last=Max("updated_at")).values())
+    if version not in _registry_cache:
+        _registry_cache.clear()
+        _registry_cache[version] = authority_registry()
+    return _registry_cache[version]
+
+
 class _Recipients:
     """Who each planned duty goes to; the authority registry is read once per re-plan."""
 
@@ -162,7 +184,7 @@ class _Recipients:
             return [_party_recipient(party) for party in self.customers], ""
         if rule.audience in AUTHORITY_AUDIENCES:
             if self._registry is None:
-                self._registry = authority_registry()
+                self._registry = _registry()
             return authority_recipients(rule, self.incident, self.org, self._registry)
         return [Recipient()], ""
 
