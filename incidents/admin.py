@@ -84,20 +84,23 @@ class EventInline(admin.TabularInline):
         return False
 
 
+# What a reader of the register wants to see of a duty, in the inline and the list alike.
+OBLIGATION_COLUMNS = [
+    "rule_code",
+    "recipient",
+    "audience",
+    "status",
+    "due_at",
+    "soft_due_at",
+    "due_basis",
+    "met_at",
+    "late",
+]
+
+
 class ObligationInline(admin.TabularInline):
     model = Obligation
-    fields = [
-        "rule_code",
-        "recipient",
-        "audience",
-        "status",
-        "due_at",
-        "soft_due_at",
-        "due_basis",
-        "met_at",
-        "late",
-        "citation",
-    ]
+    fields = [*OBLIGATION_COLUMNS, "citation"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -252,18 +255,7 @@ class AssessmentAdmin(ReadOnlyAdmin):
 
 @admin.register(Obligation)
 class ObligationAdmin(ReadOnlyAdmin):
-    list_display = [
-        "incident",
-        "rule_code",
-        "recipient",
-        "audience",
-        "status",
-        "due_at",
-        "soft_due_at",
-        "due_basis",
-        "met_at",
-        "late",
-    ]
+    list_display = ["incident", *OBLIGATION_COLUMNS]
     list_filter = ["status", "audience", "due_basis", "regime"]
     search_fields = ["incident__reference", "rule_code"]
 

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 
 from incidents.facts import facts_hash, incident_facts
 from incidents.models import Assessment, Authority, Incident, IncidentEvent, Obligation
-from incidents.models.obligation import AUTHORITY_AUDIENCES, MET_STATUSES, ObligationStatus
+from incidents.models.obligation import MET_STATUSES, ObligationStatus
 from incidents.rules import authorities as authority_data
 from incidents.rules.authorities import AuthorityEntry, Registry
 from incidents.status import OPEN_STATUSES
@@ -30,8 +30,9 @@ def incident_list() -> QuerySet[Incident]:
 
 
 def notified_facts() -> dict:
-    """ "Authority notified" and "people notified" are facts derived from the obligations:
-    the first time a duty towards an authority (or the affected people) was met."""
+    """The facts "authority notified" and "people notified", derived from the obligations:
+    the first time a duty towards a supervisory authority (or the affected people) was met,
+    as in the register export."""
 
     def first_met(audiences) -> Subquery:
         met = Obligation.objects.filter(
@@ -40,7 +41,7 @@ def notified_facts() -> dict:
         return Subquery(met.values("incident").annotate(first=Min("met_at")).values("first"))
 
     return {
-        "authority_notified_at": first_met(AUTHORITY_AUDIENCES),
+        "authority_notified_at": first_met(("supervisory_authority",)),
         "people_notified_at": first_met(("individuals",)),
     }
 

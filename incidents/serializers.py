@@ -14,6 +14,7 @@ from incidents.models.party import PartyKind
 from incidents.risk import vocab
 from incidents.selectors import incident_assessment_stale, incident_current_assessment
 from incidents.services.incidents import EDITABLE_FIELDS
+from incidents.services.parties import PARTY_FIELDS
 from incidents.status import IncidentStatus, allowed_targets
 
 User = get_user_model()
@@ -484,20 +485,7 @@ class PartySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Party
-        fields = [
-            "id",
-            "kind",
-            "name",
-            "contact_name",
-            "email",
-            "phone",
-            "language",
-            "notice_hours",
-            "contract_reference",
-            "active",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *PARTY_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         # Uniqueness and one-row rules are checked by the service (one 400 shape).
         validators: list = []

@@ -164,6 +164,17 @@ def calendar_obligations(user) -> QuerySet[Obligation]:
     )
 
 
+# What the event's date is, by (due basis, has a hard limit).
+CALENDAR_KIND = {
+    ("law", True): "legal deadline",
+    ("law", False): "target (guidance)",
+    ("contract", True): "contract deadline",
+    ("contract", False): "contract target",
+    ("internal_target", True): "legal deadline",
+    ("internal_target", False): "internal target",
+}
+
+
 def calendar_events(user) -> list[CalendarEvent]:
     """One event per open duty with a date, starting at the deadline, alarms 24 h and 1 h before."""
     base = settings.BREACHDESK_BASE_URL.rstrip("/")
@@ -173,7 +184,7 @@ def calendar_events(user) -> list[CalendarEvent]:
         target = obligation.due_at or obligation.soft_due_at
         incident = obligation.incident
         audience = obligation.audience.replace("_", " ")
-        kind = "deadline" if obligation.due_at else "target (guidance)"
+        kind = CALENDAR_KIND[(obligation.due_basis, obligation.due_at is not None)]
         link = incident_admin_url(incident.pk)
         events.append(
             CalendarEvent(

@@ -230,3 +230,43 @@ def test_a_sub_processors_notice_can_be_the_moment_of_awareness(api, org):
     )
     assert wrong.status_code == 400
     assert "source_party" in wrong.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_parties_and_internal_targets_in_the_admin_go_through_the_services(users, org, client):
+    admin_user = users["admin"]
+    admin_user.is_staff = True
+    admin_user.save()
+    client.force_login(admin_user)
+    for url in (
+        "/admin/incidents/party/",
+        "/admin/incidents/party/add/",
+        "/admin/incidents/internaltarget/",
+    ):
+        assert client.get(url).status_code == 200, url
+    response = client.post(
+        "/admin/incidents/party/add/",
+        {
+            "kind": "customer",
+            "name": "Admin Customer",
+            "contact_name": "",
+            "email": "",
+            "phone": "+4930 1234567",
+            "language": "de",
+            "notice_hours": "24",
+            "contract_reference": "DPA-9",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    party = Party.objects.get(name="Admin Customer")
+    assert party.phone == "+49301234567"
+    assert AuditEntry.objects.filter(action="party.created", object_id=str(party.pk)).exists()
+    target = InternalTarget.objects.get(audience="controller")
+    response = client.post(
+        f"/admin/incidents/internaltarget/{target.pk}/change/", {"hours": "12", "note": "DPA"}
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.hours == 12
+    assert AuditEntry.objects.filter(action="internal_target.changed").exists()
