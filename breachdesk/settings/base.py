@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "incidents",
     "incidents.intake",
     "notifications",
+    "breachdesk",
 ]
 
 MIDDLEWARE = [
