@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from breachdesk.admin import ReadOnlyAdmin
 from breachdesk.errors import DomainError
 from incidents.models import (
     Assessment,
@@ -19,19 +20,6 @@ from incidents.services import incidents as incident_services
 from incidents.services.audit import audit_append
 from incidents.services.incidents import EDITABLE_FIELDS, actor_label
 from incidents.status import IncidentStatus, allowed_targets, transition_permission
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Evidence is read, never edited or deleted, from the admin."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class NoDeleteAdmin(admin.ModelAdmin):

@@ -268,6 +268,8 @@ class OnCallPage(models.Model):
 # Campaigns and single messages live in their own module (kept under ~600 lines each).
 from notifications.campaigns.models import (  # noqa: E402
     Campaign,
+    CampaignStatus,
+    ChunkState,
     Delivery,
     DeliveryState,
     ImportRun,
@@ -282,7 +284,9 @@ __all__ = [
     "AttemptStatus",
     "CalendarFeedToken",
     "Campaign",
+    "CampaignStatus",
     "ChannelChoice",
+    "ChunkState",
     "Delivery",
     "DeliveryState",
     "DeliveryStatus",

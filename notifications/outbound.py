@@ -130,7 +130,9 @@ def message_attempt(*, message_id: int, now: datetime | None = None) -> Outbound
     )
     message.refresh_from_db()
     if message.state == states.FAILED:
-        logger.warning("outbound message %s (%s) failed: %s", message.pk, message.purpose, message.error)
+        logger.warning(
+            "outbound message %s (%s) failed: %s", message.pk, message.purpose, message.error
+        )
     return message
 
 

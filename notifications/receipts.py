@@ -199,9 +199,9 @@ def _move(receipt: Receipt, target: str) -> int:
         # An `unknown` delivery learns its provider id from the receipt.
         changes["provider_message_id"] = receipt.provider_message_id
         changes["provider"] = receipt.provider
-    return model.objects.filter(
-        Q(pk=int(number)), state__in=states.RECEIPT_MOVES[target]
-    ).update(**changes)
+    return model.objects.filter(Q(pk=int(number)), state__in=states.RECEIPT_MOVES[target]).update(
+        **changes
+    )
 
 
 def receipts_apply(receipts: list[Receipt]) -> dict[str, int]:

@@ -178,6 +178,8 @@ SENDGRID_WEBHOOK_PUBLIC_KEY = env_str("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
 # A signed receipt older than this (by its signed timestamp) is a replay and is refused.
 NOTIFICATIONS_RECEIPT_MAX_AGE_SECONDS = env_int("NOTIFICATIONS_RECEIPT_MAX_AGE_SECONDS", 600)
 # Sending: 429/5xx are retried with exponential back-off (base seconds) up to MAX_TRIES.
+# Per HTTP call to SendGrid/Twilio (the libraries have none); far below leases and Q timeout.
+NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS = env_int("NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS", 10)
 NOTIFICATIONS_MAX_TRIES = env_int("NOTIFICATIONS_MAX_TRIES", 6)
 NOTIFICATIONS_RETRY_BACKOFF_SECONDS = env_int("NOTIFICATIONS_RETRY_BACKOFF_SECONDS", 2)
 # Campaigns: SendGrid personalizations per request (SendGrid allows 1,000), SMS per second
@@ -210,4 +212,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # The provider libraries log whole request bodies (recipients' addresses and names, and
+    # python_http_client even the API key) at DEBUG/INFO: never below WARNING.
+    "loggers": {
+        "python_http_client": {"level": "WARNING"},
+        "twilio.http_client": {"level": "WARNING"},
+    },
 }

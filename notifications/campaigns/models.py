@@ -111,7 +111,9 @@ class Recipient(models.Model):
     contact = EncryptedJSONField(
         null=True, blank=True, help_text="email, phone, name, merge fields (encrypted)"
     )
-    dedup_key = models.CharField(max_length=32, null=True, blank=True)
+    # NULL after the purge (a keyed hash of an address is still personal data); NULLs
+    # never collide in the unique constraint.
+    dedup_key = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
     language = models.CharField(max_length=8)
     region = models.CharField(max_length=6, blank=True)
     has_email = models.BooleanField(default=False)
@@ -167,9 +169,7 @@ class SendChunk(models.Model):
     channel = models.CharField(max_length=8)
     seq = models.PositiveIntegerField()
     size = models.PositiveIntegerField(default=0)
-    state = models.CharField(
-        max_length=8, choices=ChunkState.choices, default=ChunkState.PENDING
-    )
+    state = models.CharField(max_length=8, choices=ChunkState.choices, default=ChunkState.PENDING)
     lease_token = models.UUIDField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     not_before = models.DateTimeField(null=True, blank=True, help_text="Back-off after 429/5xx.")

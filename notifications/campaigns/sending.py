@@ -68,14 +68,11 @@ def chunk_lease(*, campaign_id: int, now: datetime | None = None) -> Lease | Non
     for pk in candidates:
         lease_token = uuid4()
         with transaction.atomic(durable=True):
-            taken = (
-                SendChunk.objects.filter(leasable(now), pk=pk)
-                .update(
-                    state="leased",
-                    lease_token=lease_token,
-                    lease_until=now + _lease_span(),
-                    tries=F("tries") + 1,
-                )
+            taken = SendChunk.objects.filter(leasable(now), pk=pk).update(
+                state="leased",
+                lease_token=lease_token,
+                lease_until=now + _lease_span(),
+                tries=F("tries") + 1,
             )
         if taken:
             chunk = SendChunk.objects.get(pk=pk)
@@ -208,9 +205,7 @@ def sendgrid_body(rendition: Rendition, rows: list[tuple[int, dict]]) -> dict:
             to["name"] = contact["name"]
         item: dict = {"to": [to], "custom_args": {REF_ARG: f"d{delivery_id}"}}
         if rendition.fields:
-            item["substitutions"] = {
-                token(f): str(values.get(f, "")) for f in rendition.fields
-            }
+            item["substitutions"] = {token(f): str(values.get(f, "")) for f in rendition.fields}
         personalizations.append(item)
     return {
         "from": {"email": settings.DEFAULT_FROM_EMAIL},

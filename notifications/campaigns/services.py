@@ -290,6 +290,10 @@ def campaign_fan_out(*, campaign_id: int) -> None:
         async_task(WORK_TASK, campaign_id, task_name=f"campaign-{campaign_id}-work")
 
 
+def campaign_has_leasable(*, campaign_id: int) -> bool:
+    return SendChunk.objects.filter(leasable(now_utc()), campaign_id=campaign_id).exists()
+
+
 def campaign_work(
     *,
     campaign_id: int,
@@ -369,7 +373,14 @@ def campaign_complete(*, campaign_id: int, now: datetime | None = None) -> bool:
     campaign.first_sent_at, campaign.last_sent_at = times["first"], times["last"]
     campaign.stats, campaign.evidence = stats, evidence
     campaign.save(
-        update_fields=["status", "completed_at", "first_sent_at", "last_sent_at", "stats", "evidence"]
+        update_fields=[
+            "status",
+            "completed_at",
+            "first_sent_at",
+            "last_sent_at",
+            "stats",
+            "evidence",
+        ]
     )
     event_record(
         incident=campaign.incident,
@@ -430,6 +441,19 @@ def campaign_retry(
     )
     transaction.on_commit(partial(campaign_fan_out, campaign_id=campaign.pk))
     return count
+
+
+@transaction.atomic(durable=True)
+def letters_export_record(*, campaign_id: int, actor: Actor) -> None:
+    """Reading people's addresses in clear is recorded on the audit chain."""
+    audit_append(
+        actor=actor_label(actor),
+        action="campaign.letters_exported",
+        object_type="campaign",
+        object_id=campaign_id,
+        data={},
+        now=now_utc(),
+    )
 
 
 def unknown_requeue(*, now: datetime) -> int:

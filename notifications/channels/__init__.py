@@ -12,8 +12,6 @@ from notifications.channels.base import (
 
 __all__ = ["Channel", "ChannelError", "ChannelKind", "Message", "SendResult", "get_channel"]
 
-PROVIDER_TIMEOUT_SECONDS = 10  # per HTTP call; far below the reminder lease and Q timeout
-
 
 def get_channel(kind: ChannelKind) -> Channel:
     """The configured backend for `kind`; every send it makes is written to the delivery log."""
@@ -39,7 +37,7 @@ def sendgrid_channel():
         api_key=settings.SENDGRID_API_KEY,
         host=settings.SENDGRID_API_HOST,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        timeout=PROVIDER_TIMEOUT_SECONDS,
+        timeout=settings.NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS,
     )
 
 
@@ -57,5 +55,5 @@ def twilio_channel():
         messaging_service_sid=settings.TWILIO_MESSAGING_SERVICE_SID,
         status_callback=settings.BREACHDESK_BASE_URL.rstrip("/") + "/api/v1/receipts/twilio/",
         api_base=getattr(settings, "TWILIO_API_BASE", ""),
-        timeout=PROVIDER_TIMEOUT_SECONDS,
+        timeout=settings.NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS,
     )
