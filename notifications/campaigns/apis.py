@@ -78,7 +78,7 @@ class CampaignListCreateApi(APIView):
     def get_permissions(self):
         return [(CanCreate if self.request.method == "POST" else CanView)()]
 
-    class InputSerializer(serializers.Serializer):
+    class CampaignCreateInputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=200)
         channels = serializers.ListField(child=serializers.CharField(), allow_empty=False)
         default_language = serializers.CharField(max_length=8, default="en")
@@ -89,9 +89,9 @@ class CampaignListCreateApi(APIView):
         rows = selectors.campaign_list(incident_id=pk)
         return Response(CampaignOutputSerializer(rows, many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={201: CampaignOutputSerializer})
+    @extend_schema(request=CampaignCreateInputSerializer, responses={201: CampaignOutputSerializer})
     def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
+        data = self.CampaignCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         campaign = services.campaign_create(
             incident_id=pk, actor=request.user, **data.validated_data
@@ -114,12 +114,12 @@ class CampaignRecipientsApi(APIView):
 
     permission_classes = [CanCreate]
 
-    class InputSerializer(serializers.Serializer):
+    class RecipientsBulkInputSerializer(serializers.Serializer):
         rows = serializers.ListField(child=serializers.JSONField(), max_length=MAX_BULK_ROWS)
 
-    @extend_schema(request=InputSerializer, responses={201: ImportOutputSerializer})
+    @extend_schema(request=RecipientsBulkInputSerializer, responses={201: ImportOutputSerializer})
     def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
+        data = self.RecipientsBulkInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run = services.campaign_import_rows(
             campaign_id=pk, rows=data.validated_data["rows"], actor=request.user
@@ -174,15 +174,15 @@ class CampaignRetryApi(APIView):
 
     permission_classes = [CanSend]
 
-    class InputSerializer(serializers.Serializer):
+    class CampaignRetryInputSerializer(serializers.Serializer):
         states = serializers.ListField(
             child=serializers.ChoiceField(choices=sorted(states.RETRYABLE)),
             default=lambda: sorted(states.RETRYABLE),
         )
 
-    @extend_schema(request=InputSerializer, responses={202: CampaignOutputSerializer})
+    @extend_schema(request=CampaignRetryInputSerializer, responses={202: CampaignOutputSerializer})
     def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
+        data = self.CampaignRetryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.campaign_retry(
             campaign_id=pk, actor=request.user, states_to_retry=data.validated_data["states"]
