@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0004_event_kind_notice_campaigns'),
+        ('incidents', '0005_event_kind_notice_campaigns'),
         ('notifications', '0003_oncallpage'),
     ]
 
