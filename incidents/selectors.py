@@ -7,7 +7,14 @@ from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, S
 from django.db.models.functions import Coalesce
 
 from incidents.facts import facts_hash, incident_facts
-from incidents.models import Assessment, Authority, Incident, IncidentEvent, Obligation
+from incidents.models import (
+    Assessment,
+    Authority,
+    Incident,
+    IncidentEvent,
+    Obligation,
+    Organization,
+)
 from incidents.models.obligation import MET_STATUSES, ObligationStatus
 from incidents.rules import authorities as authority_data
 from incidents.rules.authorities import AuthorityEntry, Registry
@@ -182,3 +189,8 @@ def authority_registry() -> Registry:
         for a in authority_list()
     )
     return Registry(entries=entries, **authority_data.rule_notes())
+
+
+def organization_current() -> Organization | None:
+    """The installation's organisation profile, None until one is created."""
+    return Organization.objects.order_by("pk").first()

@@ -55,7 +55,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0004_authorities'),
+        ('incidents', '0005_event_kind_notice_campaigns'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
