@@ -177,6 +177,7 @@ def _snapshot(incident: Incident) -> dict[int, tuple]:
             o.status,
             o.due_at,
             o.soft_due_at,
+            (o.recipient_authority or {}).get("code"),
         )
         for o in Obligation.objects.filter(incident=incident)
     }
@@ -187,10 +188,10 @@ def _is_live(status: str) -> bool:
 
 
 def _obligation_diff(before: dict[int, tuple], after: dict[int, tuple]) -> dict[str, list]:
-    """Obligations that now apply (added), no longer apply (removed) or whose due time moved
-    (retimed, with old -> new)."""
-    added, removed, retimed = [], [], []
-    for pk, (code, status, due, soft) in sorted(after.items()):
+    """Obligations that now apply (added), no longer apply (removed), whose due time moved
+    (retimed, with old -> new) or whose authority changed (readdressed, old -> new code)."""
+    added, removed, retimed, readdressed = [], [], [], []
+    for pk, (code, status, due, soft, authority) in sorted(after.items()):
         old = before.get(pk)
         if old is None or (not _is_live(old[1]) and _is_live(status)):
             if _is_live(status):
@@ -198,7 +199,10 @@ def _obligation_diff(before: dict[int, tuple], after: dict[int, tuple]) -> dict[
             continue
         if _is_live(old[1]) and not _is_live(status):
             removed.append({"rule": code, "was": old[1]})
-        elif (old[2], old[3]) != (due, soft):
+            continue
+        if old[4] != authority:
+            readdressed.append({"rule": code, "authority": {"old": old[4], "new": authority}})
+        if (old[2], old[3]) != (due, soft):
             retimed.append(
                 {
                     "rule": code,
@@ -206,7 +210,7 @@ def _obligation_diff(before: dict[int, tuple], after: dict[int, tuple]) -> dict[
                     "soft_due_at": {"old": iso(old[3]), "new": iso(soft)},
                 }
             )
-    return {"added": added, "removed": removed, "retimed": retimed}
+    return {"added": added, "removed": removed, "retimed": retimed, "readdressed": readdressed}
 
 
 def _replan_open_incidents(*, actor: Actor, now: datetime) -> list[dict[str, Any]]:
