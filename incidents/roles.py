@@ -11,6 +11,9 @@ VIEWER = [
     "incidents.view_ruleversion",
     "intake.view_alert",
     "intake.view_integration",
+    "filings.view_filing",
+    "filings.view_filingversion",
+    "filings.view_correspondence",
 ]
 ANALYST = [
     *VIEWER,
@@ -18,6 +21,9 @@ ANALYST = [
     "incidents.change_incident",
     "incidents.triage_incident",
     "incidents.assess_incident",
+    "filings.add_filing",
+    "filings.change_filing",
+    "filings.add_correspondence",
 ]
 DPO = [
     *ANALYST,
@@ -35,8 +41,18 @@ DPO = [
     "notifications.view_escalationladder",
     "notifications.change_escalationladder",
     "notifications.view_reminderattempt",
+    "filings.submit_filing",
 ]
-ADMIN_APPS = ("incidents", "intake", "notifications", "auth", "django_q", "authtoken", "axes")
+ADMIN_APPS = (
+    "incidents",
+    "intake",
+    "notifications",
+    "filings",
+    "auth",
+    "django_q",
+    "authtoken",
+    "axes",
+)
 
 ROLES: dict[str, list[str] | None] = {
     "viewer": VIEWER,

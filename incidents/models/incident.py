@@ -204,6 +204,9 @@ class EventKind(models.TextChoices):
     ON_CALL_PAGED = "on_call_paged"
     ALERT_ATTACHED = "alert_attached"
     ALERT_DETACHED = "alert_detached"
+    FILING_DRAFTED = "filing_drafted"
+    FILING_SUBMITTED = "filing_submitted"
+    CORRESPONDENCE_LOGGED = "correspondence_logged"
 
 
 class IncidentEvent(models.Model):
