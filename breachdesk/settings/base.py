@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "incidents.intake",
     "notifications",
     "notifications.filings",
+    "breachdesk",
 ]
 
 MIDDLEWARE = [

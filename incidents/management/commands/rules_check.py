@@ -3,16 +3,23 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from incidents.rules import RULES_DIR, check_rules, load_rules
+from incidents.rules.content import check_content
 
 
 class Command(BaseCommand):
-    help = "Validate the notification rule files (unknown fields, bad durations, citations…)."
+    help = (
+        "Validate the notification rule files (unknown fields, bad durations, citations…) and "
+        "their content element codes (incidents/rules/content)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("directory", nargs="?", default=str(RULES_DIR))
 
     def handle(self, *args, directory, **options):
         problems = check_rules(Path(directory))
+        if not problems and Path(directory).resolve() == RULES_DIR.resolve():
+            # The element mapping names the shipped rules, so it is checked against them only.
+            problems = check_content(load_rules(Path(directory)))
         if problems:
             for problem in problems:
                 self.stderr.write(f"- {problem}")
