@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .content import rule_content
+
 PHASES_FILE: Path = Path(__file__).resolve().parent / "filing_phases.toml"
 DEFAULT_REGIME = "default"
 # Elements every filing may carry whatever the phase: they have their own rules below.
@@ -43,7 +45,7 @@ class Regime:
     delay_reasons_citation: str
     attach_notice_copy: bool = False
     export: str | None = None
-    by_rule: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    elements_from_rule: bool = False
 
     def phase(self, code: str) -> Phase | None:
         return next((p for p in self.phases if p.code == code), None)
@@ -52,24 +54,32 @@ class Regime:
     def phase_codes(self) -> tuple[str, ...]:
         return tuple(p.code for p in self.phases)
 
-    def phase_for_rule(self, code: str, rule_id: str) -> Phase | None:
-        """The phase, with the rule's own element list where the data gives one (US AGs)."""
+    def phase_for_rule(self, code: str, rule_id: str, rule_citation: str = "") -> Phase | None:
+        """The phase; a first phase takes the rule's own content list where the regime says so.
+
+        The shared element mapping (content/mapping.toml) lists per rule the elements its
+        content_required asks for (e.g. a state statute's counts), with their citations.
+        """
         phase = self.phase(code)
         if phase is None:
             return None
-        special = self.by_rule.get(rule_id)
-        if special and phase.code == self.phases[0].code:
-            return Phase(
-                code=phase.code,
-                label=phase.label,
-                citation=special.get("citation", phase.citation),
-                elements=dict(special["elements"]),
-                recommended=dict(phase.recommended),
-                incomplete_allowed=phase.incomplete_allowed,
-                requires_previous=phase.requires_previous,
-                meets=phase.meets,
-            )
-        return phase
+        spec = rule_content(rule_id) if self.elements_from_rule else None
+        if spec is None or not spec.codes or phase.code != self.phases[0].code:
+            return phase
+        cite = rule_citation or phase.citation
+        elements = {c: spec.cite.get(c, cite) for c in spec.codes}
+        others = [*spec.if_known, *spec.optional, *(c for c in spec.when if c != DELAY_ELEMENT)]
+        recommended = {c: spec.cite.get(c, cite) for c in others if c not in elements}
+        return Phase(
+            code=phase.code,
+            label=phase.label,
+            citation=cite,
+            elements=elements,
+            recommended=recommended or dict(phase.recommended),
+            incomplete_allowed=phase.incomplete_allowed,
+            requires_previous=phase.requires_previous,
+            meets=phase.meets,
+        )
 
 
 def _phase(raw: dict[str, Any]) -> Phase:
@@ -97,7 +107,7 @@ def parse_regimes(text: str) -> tuple[Regime, ...]:
             delay_reasons_citation=raw["delay_reasons_citation"],
             attach_notice_copy=bool(raw.get("attach_notice_copy", False)),
             export=raw.get("export"),
-            by_rule={k: dict(v) for k, v in raw.get("by_rule", {}).items()},
+            elements_from_rule=bool(raw.get("elements_from_rule", False)),
         )
         for raw in data["regimes"]
     )
@@ -116,7 +126,7 @@ def regime_for_rule(rule_id: str) -> Regime:
     return next(r for r in regimes() if r.key == DEFAULT_REGIME)
 
 
-def check_phases(known_rule_ids: set[str], known_elements: set[str] | None = None) -> list[str]:
+def check_phases(known_rule_ids: set[str], known_elements: set[str]) -> list[str]:
     """Problems in the phase data: unknown rules, duplicate phases, unknown element codes."""
     problems: list[str] = []
     seen_rules: dict[str, str] = {}
@@ -132,7 +142,7 @@ def check_phases(known_rule_ids: set[str], known_elements: set[str] | None = Non
             problems.append(f"{where}: duplicate phase code")
         if regime.phases and regime.phases[0].requires_previous:
             problems.append(f"{where}: the first phase cannot require a previous filing")
-        for rule_id in (*regime.rules, *regime.by_rule):
+        for rule_id in regime.rules:
             if rule_id not in known_rule_ids:
                 problems.append(f"{where}: unknown rule id {rule_id!r}")
         for rule_id in regime.rules:
@@ -144,10 +154,9 @@ def check_phases(known_rule_ids: set[str], known_elements: set[str] | None = Non
             for rule_id in phase.meets:
                 if rule_id not in known_rule_ids:
                     problems.append(f"{where}.{phase.code}.meets: unknown rule id {rule_id!r}")
-            if known_elements is not None:
-                for code in (*phase.elements, *phase.recommended):
-                    if code not in known_elements:
-                        problems.append(f"{where}.{phase.code}: unknown element {code!r}")
+            for code in (*phase.elements, *phase.recommended):
+                if code not in known_elements:
+                    problems.append(f"{where}.{phase.code}: unknown element {code!r}")
             for code, citation in {**phase.elements, **phase.recommended}.items():
                 if not str(citation).strip():
                     problems.append(f"{where}.{phase.code}.{code}: citation missing")

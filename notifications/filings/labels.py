@@ -6,10 +6,14 @@ import tomllib
 from pathlib import Path
 
 from incidents.models import Obligation, Organization
+from incidents.rules.content import catalogue
 
 _DATA = tomllib.loads((Path(__file__).resolve().parent / "labels.toml").read_text("utf-8"))
 LANGUAGES: tuple[str, ...] = tuple(_DATA["languages"])
-ELEMENT_CODES: frozenset[str] = frozenset(_DATA["elements"])
+# The element vocabulary shared with the notices (incidents/rules/content/elements.toml).
+ELEMENT_CODES: frozenset[str] = frozenset(
+    code for code, element in catalogue().items() if element.kind == "content"
+)
 DEFAULT_LANGUAGE = "en"
 
 # Official language an authority of this jurisdiction works in, where we ship labels for it.
@@ -46,7 +50,10 @@ def text(key: str, language: str) -> str:
 
 def element(code: str, language: str) -> str:
     table = _DATA["elements"].get(code)
-    return _pick(table, language) if table else code.replace("_", " ")
+    if table:
+        return _pick(table, language)
+    known = catalogue().get(code)
+    return known.title if known else code.replace("_", " ")
 
 
 def phase(code: str, language: str, fallback: str) -> str:

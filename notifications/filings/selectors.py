@@ -18,7 +18,7 @@ def filing_regime_phase(
 ) -> tuple[phase_rules.Regime, phase_rules.Phase]:
     """The obligation's filing regime and the named phase; 400 naming the allowed phases."""
     regime = phase_rules.regime_for_rule(obligation.rule_code)
-    spec = regime.phase_for_rule(phase, obligation.rule_code)
+    spec = regime.phase_for_rule(phase, obligation.rule_code, obligation.citation)
     if spec is None:
         raise InvalidInput(
             f"phase must be one of {', '.join(regime.phase_codes)} for {regime.name}.",

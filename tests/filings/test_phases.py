@@ -3,6 +3,7 @@
 import pytest
 
 from incidents.rules import load_rules
+from incidents.rules.content import catalogue
 from incidents.rules.phases import (
     DEFAULT_REGIME,
     check_phases,
@@ -10,7 +11,6 @@ from incidents.rules.phases import (
     content_changes,
     regime_for_rule,
 )
-from notifications.filings.labels import ELEMENT_CODES
 
 GDPR_ELEMENTS = {
     "what_happened": "Stolen VPN credential used to copy the customer table.",
@@ -28,7 +28,7 @@ GDPR_ELEMENTS = {
 
 def test_phase_data_names_only_shipped_rules_and_known_elements():
     rule_ids = {rule.id for rule in load_rules()}
-    assert check_phases(rule_ids, set(ELEMENT_CODES)) == []
+    assert check_phases(rule_ids, set(catalogue())) == []
 
 
 def test_check_phases_reports_an_unknown_rule_and_element():
@@ -64,12 +64,23 @@ def test_every_gdpr_initial_element_cites_article_33():
     assert all(citation.startswith("GDPR Art. 33(3)") for citation in initial.elements.values())
 
 
-def test_texas_ag_filing_asks_for_the_statute_counts():
-    phase = regime_for_rule("us-tx-521-053-ag").phase_for_rule("notification", "us-tx-521-053-ag")
-    assert {"affected_in_jurisdiction", "notified_count", "law_enforcement_involved"} <= set(
-        phase.elements
-    )
-    assert phase.elements["notified_count"] == "521.053(i)(3)"
+def test_attorney_general_filing_takes_the_statute_counts_from_the_rule():
+    regime = regime_for_rule("us-tx-521-053-ag")
+    phase = regime.phase_for_rule("notification", "us-tx-521-053-ag", "Tex. 521.053(i)")
+    assert list(phase.elements) == [
+        "what_happened",
+        "affected_in_jurisdiction",
+        "notified_count",
+        "measures_taken",
+        "measures_proposed",
+        "law_enforcement_involved",
+    ]
+    assert phase.elements["notified_count"] == "Tex. 521.053(i)"
+    california = regime.phase_for_rule("notification", "us-ca-1798-82-ag", "Cal. 1798.82")
+    assert california.elements["notice_copy"] == "Cal. Civ. Code 1798.82(f)"
+    assert regime.phase_for_rule("update", "us-tx-521-053-ag").elements == {
+        "update_of_previous": "State statute (additional notice when new information is learned)"
+    }
 
 
 def _initial():

@@ -3,13 +3,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from incidents.rules import RULES_DIR, check_rules, load_rules
-from incidents.rules.content import check_content
+from incidents.rules.content import catalogue, check_content
+from incidents.rules.phases import check_phases
 
 
 class Command(BaseCommand):
     help = (
         "Validate the notification rule files (unknown fields, bad durations, citations…) and "
-        "their content element codes (incidents/rules/content)."
+        "their content element codes (incidents/rules/content) and filing phases."
     )
 
     def add_arguments(self, parser):
@@ -19,7 +20,10 @@ class Command(BaseCommand):
         problems = check_rules(Path(directory))
         if not problems and Path(directory).resolve() == RULES_DIR.resolve():
             # The element mapping names the shipped rules, so it is checked against them only.
-            problems = check_content(load_rules(Path(directory)))
+            shipped = load_rules(Path(directory))
+            problems = check_content(shipped)
+            # Filing phases name shipped rules and shared element codes (filing_phases.toml).
+            problems += check_phases({rule.id for rule in shipped}, set(catalogue()))
         if problems:
             for problem in problems:
                 self.stderr.write(f"- {problem}")
