@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -78,11 +79,12 @@ class IncidentFilingsApi(APIView):
             return [has_perm("filings.add_filing")()]
         return [CanView()]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         incident = _incident(pk)
         return Response([filing_out(f) for f in selectors.filings_of(incident)])
 
-    @extend_schema(request=FilingCreateInput)
+    @extend_schema(request=FilingCreateInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
         incident = _incident(pk)
         data = FilingCreateInput(data=request.data)
@@ -109,10 +111,11 @@ class FilingDetailApi(APIView):
             return [has_perm("filings.change_filing")()]
         return [CanView()]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         return Response(filing_out(_filing(pk)))
 
-    @extend_schema(request=FilingUpdateInput)
+    @extend_schema(request=FilingUpdateInput, responses=OpenApiTypes.OBJECT)
     def patch(self, request, pk: int):
         _filing(pk)
         data = FilingUpdateInput(data=request.data)
@@ -141,7 +144,7 @@ class FilingSubmitInput(serializers.Serializer):
 class FilingSubmitApi(APIView):
     permission_classes = [has_perm("filings.submit_filing")]
 
-    @extend_schema(request=FilingSubmitInput)
+    @extend_schema(request=FilingSubmitInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
         _filing(pk)
         data = FilingSubmitInput(data=request.data)
@@ -160,7 +163,8 @@ class FilingRenderApi(APIView):
         parameters=[
             OpenApiParameter("output", str, enum=RENDER_FORMATS),
             OpenApiParameter("lang", str, required=False),
-        ]
+        ],
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
     )
     def get(self, request, pk: int):
         filing = _filing(pk)
@@ -213,12 +217,13 @@ class IncidentCorrespondenceApi(APIView):
             return [has_perm("filings.add_correspondence")()]
         return [has_perm("filings.view_correspondence")()]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         incident = _incident(pk)
         rows = selectors.correspondence_of(incident)
         return Response([correspondence_services.correspondence_out(c) for c in rows])
 
-    @extend_schema(request=CorrespondenceInput)
+    @extend_schema(request=CorrespondenceInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
         incident = _incident(pk)
         data = CorrespondenceInput(data=request.data)
@@ -239,6 +244,7 @@ class IncidentCorrespondenceApi(APIView):
 class EvidencePackApi(APIView):
     permission_classes = [has_perm("incidents.export_register")]
 
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
         incident = _incident(pk)
         data = evidence.evidence_pack(incident=incident, actor=request.user)
