@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -9,6 +10,7 @@ from breachdesk.errors import DomainError
 from incidents.models import (
     Assessment,
     AuditEntry,
+    Authority,
     Incident,
     IncidentEvent,
     Obligation,
@@ -17,6 +19,7 @@ from incidents.models import (
 )
 from incidents.services import incidents as incident_services
 from incidents.services.audit import audit_append
+from incidents.services.authorities import authority_save
 from incidents.services.incidents import EDITABLE_FIELDS, actor_label
 from incidents.status import IncidentStatus, allowed_targets, transition_permission
 
@@ -247,3 +250,21 @@ class ObligationAdmin(ReadOnlyAdmin):
 class RuleVersionAdmin(ReadOnlyAdmin):
     list_display = ["code", "version", "loaded_at"]
     search_fields = ["code"]
+
+
+@admin.register(Authority)
+class AuthorityAdmin(NoDeleteAdmin):
+    """Registry entries: an edited field keeps its value when the shipped data is re-synced."""
+
+    list_display = ["code", "name", "jurisdiction", "region", "kind", "confidence", "retired_at"]
+    list_filter = ["region", "kind", "confidence", "retired_at"]
+    search_fields = ["code", "name", "name_native", "jurisdiction"]
+    readonly_fields = ["local_edits", "synced_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description="Edited here (kept on re-sync)")
+    def local_edits(self, obj) -> str:
+        return ", ".join(obj.local_edits) if obj and obj.pk else ""
+
+    def save_model(self, request, obj, form, change):
+        authority_save(authority=obj, actor=request.user, changed=list(form.changed_data))

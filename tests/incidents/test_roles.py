@@ -82,6 +82,8 @@ MATRIX = [
     ("audit", "get", "/api/v1/audit/", None, DPOS, None),
     ("audit-export", "get", "/api/v1/audit/export/", None, DPOS, None),
     ("register-export", "get", "/api/v1/register/export/?as=json", None, DPOS, None),
+    ("authorities", "get", "/api/v1/authorities/?region=eu", None, EVERYONE, None),
+    ("authority", "get", "/api/v1/authorities/IE-DPC/", None, EVERYONE, None),
 ]
 ROLES = ["admin", "dpo", "analyst", "viewer", "anonymous", "integration"]
 

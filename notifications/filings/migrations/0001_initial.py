@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('incidents', '0004_alter_incidentevent_kind'),
+        ('incidents', '0004_authorities'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
