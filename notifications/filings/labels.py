@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from incidents.models import Obligation, Organization
+from incidents.models import Authority, Obligation, Organization
 from incidents.rules.content import catalogue
 
 _DATA = tomllib.loads((Path(__file__).resolve().parent / "labels.toml").read_text("utf-8"))
@@ -16,8 +16,8 @@ ELEMENT_CODES: frozenset[str] = frozenset(
 )
 DEFAULT_LANGUAGE = "en"
 
-# Official language an authority of this jurisdiction works in, where we ship labels for it.
-# Stopgap until the authority registry (issue 9) names each authority's languages.
+# Where the registry has no entry for the recipient: the official language of the authorities
+# of these jurisdictions, for the languages we ship labels in.
 JURISDICTION_LANGUAGE = {
     "DE": "de",
     "AT": "de",
@@ -28,15 +28,32 @@ JURISDICTION_LANGUAGE = {
     "CY": "el",
     "GR": "el",
 }
+# Registry language codes that name a language we ship under another code.
+ALIASES = {"no": "nb", "nn": "nb"}
+
+
+def _authority_code(obligation: Obligation) -> str:
+    """The registry code of the authority the obligation goes to, as far as it is known."""
+    named = getattr(obligation, "recipient_authority", None)
+    if isinstance(named, dict) and named.get("code"):
+        return named["code"]
+    if obligation.jurisdiction.upper().startswith("EU"):  # the lead authority (Art. 56)
+        org = Organization.objects.first()
+        return org.lead_authority if org else ""
+    return ""
 
 
 def language_for(obligation: Obligation) -> str:
-    """The authority's language when we have a translation for it; English otherwise."""
-    jurisdiction = obligation.jurisdiction.split("-")[0].upper()
-    if jurisdiction.startswith("EU"):  # the lead or competent authority of the establishment
-        org = Organization.objects.first()
-        source = (org.lead_authority or org.country) if org else ""
-        jurisdiction = source.split("-")[0].upper()
+    """The authority's first language we have a translation for; English otherwise."""
+    code = _authority_code(obligation)
+    authority = Authority.objects.filter(code=code).first() if code else None
+    if authority is not None:
+        for language in authority.languages:
+            language = ALIASES.get(language, language)
+            if language in LANGUAGES:
+                return language
+        return DEFAULT_LANGUAGE
+    jurisdiction = (code or obligation.jurisdiction).split("-")[0].upper()
     return JURISDICTION_LANGUAGE.get(jurisdiction, DEFAULT_LANGUAGE)
 
 

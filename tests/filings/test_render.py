@@ -158,3 +158,16 @@ def test_dora_report_exports_the_its_template_fields(api, dora_org, assessed):
     gdpr = draft(api, assessed["id"], "eu-gdpr-33-1-sa", "initial")
     refused = api["viewer"].get(f"/api/v1/filings/{gdpr['id']}/render/?output=dora-json")
     assert refused.status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lead", "language"),
+    [("NO-DATATILSYNET", "nb"), ("CY-CPDP", "el"), ("FR-CNIL", "fr"), ("IE-DPC", "en")],
+)
+def test_language_follows_the_lead_authority_in_the_registry(api, org, assessed, lead, language):
+    org.lead_authority = lead
+    org.save()
+    with time_machine.travel(DAY_TWO, tick=False):
+        filing = draft(api, assessed["id"], "eu-gdpr-33-1-sa", "initial")
+    assert filing["language"] == language
