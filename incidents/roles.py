@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group, Permission
 
 VIEWER = [
     "incidents.view_incident",
+    "notifications.view_campaign",
     "incidents.view_incidentevent",
     "incidents.view_assessment",
     "incidents.view_obligation",
@@ -43,6 +44,13 @@ DPO = [
     "notifications.view_escalationladder",
     "notifications.change_escalationladder",
     "notifications.view_reminderattempt",
+    "notifications.add_campaign",
+    "notifications.send_campaign",
+    "notifications.export_letters",
+    "notifications.view_delivery",
+    "notifications.view_importrun",
+    "notifications.view_outboundmessage",
+    "notifications.view_receiptevent",
     "filings.submit_filing",
 ]
 ADMIN_APPS = (

@@ -6,7 +6,14 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from incidents.models import Assessment, Authority, Incident, IncidentEvent, Obligation
+from incidents.models import (
+    Assessment,
+    Authority,
+    Incident,
+    IncidentEvent,
+    Obligation,
+    Organization,
+)
 from incidents.models.obligation import ObligationStatus
 from incidents.rules import authorities as authority_data
 from incidents.rules.authorities import AuthorityEntry, Registry
@@ -149,3 +156,8 @@ def authority_registry() -> Registry:
         for a in authority_list()
     )
     return Registry(entries=entries, **authority_data.rule_notes())
+
+
+def organization_current() -> Organization | None:
+    """The installation's organisation profile, None until one is created."""
+    return Organization.objects.order_by("pk").first()

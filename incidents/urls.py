@@ -41,6 +41,7 @@ urlpatterns = [
     path("audit/", apis.AuditListApi.as_view(), name="audit-list"),
     path("audit/export/", apis.AuditExportApi.as_view(), name="audit-export"),
     path("register/export/", apis.RegisterExportApi.as_view(), name="register-export"),
+    path("organization/", apis_profile.OrganizationApi.as_view(), name="organization"),
     path("authorities/", apis_profile.AuthorityListApi.as_view(), name="authority-list"),
     path(
         "authorities/<str:code>/",
