@@ -13,9 +13,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from breachdesk.admin import ReadOnlyAdmin
 from breachdesk.errors import DomainError
 from incidents.models import Incident, Obligation
-from notifications.admin import ReadOnlyAdmin
 from notifications.filings import render, services
 from notifications.filings.models import (
     Correspondence,
