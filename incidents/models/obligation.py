@@ -44,6 +44,8 @@ EVIDENCE_CHANNELS = (
     "web_form",
     "portal",
     "post",
+    "letter",
+    "api",
     "phone",
     "in_person",
     "sms",

@@ -19,16 +19,13 @@ from incidents.status import IncidentStatus, action_for
 EVIDENCE_FIELDS = ("channel", "recipient", "reference", "document")
 
 
-def evidence_clean(evidence: dict[str, Any] | None) -> dict[str, str]:
-    """How a duty was met: the channel, who received it, and a reference or a document."""
-    evidence = evidence or {}
-    unknown = sorted(set(evidence) - set(EVIDENCE_FIELDS))
-    if unknown:
-        raise InvalidInput(
-            f"evidence.{unknown[0]} is not a known evidence field ({', '.join(EVIDENCE_FIELDS)}).",
-            field="evidence",
-        )
-    clean = {k: str(evidence.get(k) or "").strip() for k in EVIDENCE_FIELDS}
+def evidence_clean(evidence: dict[str, Any] | None) -> dict[str, Any]:
+    """How a duty was met: the channel, who received it, and a reference or a document.
+
+    Services may add keys of their own (a filing's id and snapshot hash, a campaign's id);
+    the API accepts only the four fields."""
+    extra = dict(evidence or {})
+    clean = {k: str(extra.pop(k, "") or "").strip() for k in EVIDENCE_FIELDS}
     if clean["channel"] not in EVIDENCE_CHANNELS:
         raise InvalidInput(
             f"evidence.channel must be one of {', '.join(EVIDENCE_CHANNELS)}.", field="evidence"
@@ -40,7 +37,7 @@ def evidence_clean(evidence: dict[str, Any] | None) -> dict[str, str]:
             "evidence needs a reference (case number, message id) or a document.",
             field="evidence",
         )
-    return {k: v for k, v in clean.items() if v}
+    return {**{k: v for k, v in clean.items() if v}, **extra}
 
 
 @transaction.atomic
