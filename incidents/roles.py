@@ -11,6 +11,8 @@ VIEWER = [
     "incidents.view_ruleversion",
     "intake.view_alert",
     "intake.view_integration",
+    "notices.view_notice",
+    "notices.view_noticeversion",
 ]
 ANALYST = [
     *VIEWER,
@@ -18,6 +20,8 @@ ANALYST = [
     "incidents.change_incident",
     "incidents.triage_incident",
     "incidents.assess_incident",
+    "notices.add_notice",
+    "notices.change_notice",
 ]
 DPO = [
     *ANALYST,
@@ -35,8 +39,18 @@ DPO = [
     "notifications.view_escalationladder",
     "notifications.change_escalationladder",
     "notifications.view_reminderattempt",
+    "notices.approve_notice",
 ]
-ADMIN_APPS = ("incidents", "intake", "notifications", "auth", "django_q", "authtoken", "axes")
+ADMIN_APPS = (
+    "incidents",
+    "intake",
+    "notifications",
+    "notices",
+    "auth",
+    "django_q",
+    "authtoken",
+    "axes",
+)
 
 ROLES: dict[str, list[str] | None] = {
     "viewer": VIEWER,

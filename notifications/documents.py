@@ -3,8 +3,8 @@
 One helper for every PDF BreachDesk produces, so notices and filings share the page setup:
 A4 by default, page numbers "1 / 3" in the footer, and fonts that cover Latin, Greek and
 Arabic (DejaVu Sans, installed with fonts-dejavu-core; Debian's pango and harfbuzz shape
-right-to-left text). WeasyPrint never fetches anything from the network here: the
-URL fetcher only accepts inline `data:` URIs, so a document can only use what its HTML and CSS carry.
+right-to-left text). WeasyPrint never fetches anything from the network here: the URL
+fetcher only accepts inline `data:` URIs, so a document can only use what its HTML and CSS carry.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "incidents",
     "incidents.intake",
     "notifications",
+    "notifications.notices",
     "breachdesk",
 ]
 
@@ -190,4 +191,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every rendering step at INFO; only its warnings matter.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
