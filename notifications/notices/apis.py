@@ -1,12 +1,14 @@
 """Notice API: draft, read, edit, approve, publish, preview. Thin views over the services."""
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from breachdesk.api.permissions import has_perm
+from breachdesk.errors import DomainError
 from breachdesk.timeutils import iso
 
 from . import selectors, services
@@ -55,23 +57,45 @@ def notice_out(notice: Notice) -> dict:
     }
 
 
+class NoticeDraftInputSerializer(serializers.Serializer):
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=LANGUAGES), required=False, allow_empty=False
+    )
+
+
+class NoticeEditInputSerializer(serializers.Serializer):
+    based_on = serializers.IntegerField(required=False, min_value=1)
+    blocks = serializers.DictField(required=False)
+    advice = serializers.ListField(child=serializers.DictField(), required=False)
+    contact = serializers.DictField(required=False)
+    languages = serializers.ListField(child=serializers.CharField(), required=False)
+    not_determined = serializers.ListField(child=serializers.CharField(), required=False)
+    channels = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class NoticeApproveInputSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+
+
+class NoticePreviewQuerySerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=RENDER_CHANNELS)
+    lang = serializers.ChoiceField(choices=LANGUAGES)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
 class IncidentNoticesApi(APIView):
     """GET: the incident's notices. POST: draft the notices for its obligations to individuals."""
-
-    class InputSerializer(serializers.Serializer):
-        languages = serializers.ListField(
-            child=serializers.ChoiceField(choices=LANGUAGES), required=False, allow_empty=False
-        )
 
     def get_permissions(self):
         return [(CanDraft if self.request.method == "POST" else CanView)()]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         return Response([notice_out(n) for n in selectors.notices_of_incident(pk)])
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=NoticeDraftInputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
+        data = NoticeDraftInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         notices = services.notice_draft(
             incident_id=pk, actor=request.user, languages=data.validated_data.get("languages")
@@ -85,24 +109,16 @@ class NoticeDetailApi(APIView):
     PATCH: edit (blocks, advice, contact, languages, not_determined, channels) as a new
     version; an approval is withdrawn. Give `based_on` (the version you edited) to be safe."""
 
-    class InputSerializer(serializers.Serializer):
-        based_on = serializers.IntegerField(required=False, min_value=1)
-        blocks = serializers.DictField(required=False)
-        advice = serializers.ListField(child=serializers.DictField(), required=False)
-        contact = serializers.DictField(required=False)
-        languages = serializers.ListField(child=serializers.CharField(), required=False)
-        not_determined = serializers.ListField(child=serializers.CharField(), required=False)
-        channels = serializers.ListField(child=serializers.CharField(), required=False)
-
     def get_permissions(self):
         return [(CanEdit if self.request.method == "PATCH" else CanView)()]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         return Response(notice_out(selectors.notice_get(pk)))
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=NoticeEditInputSerializer, responses=OpenApiTypes.OBJECT)
     def patch(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
+        data = NoticeEditInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
         based_on = changes.pop("based_on", None)
@@ -113,6 +129,7 @@ class NoticeDetailApi(APIView):
 class NoticeVersionsApi(APIView):
     permission_classes = [CanView]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         notice = selectors.notice_get(pk)
         return Response([version_out(v) for v in notice.versions.order_by("-number")])
@@ -123,12 +140,9 @@ class NoticeApproveApi(APIView):
 
     permission_classes = [CanApprove]
 
-    class InputSerializer(serializers.Serializer):
-        version = serializers.IntegerField(min_value=1)
-
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=NoticeApproveInputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
+        data = NoticeApproveInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.notice_approve(
             notice_id=pk, actor=request.user, version=data.validated_data["version"]
@@ -141,6 +155,7 @@ class NoticePublishApi(APIView):
 
     permission_classes = [CanApprove]
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
         services.notice_publish(notice_id=pk, actor=request.user)
         return Response(notice_out(selectors.notice_get(pk)))
@@ -152,20 +167,16 @@ class NoticePreviewApi(APIView):
 
     permission_classes = [CanView]
 
-    class QuerySerializer(serializers.Serializer):
-        channel = serializers.ChoiceField(choices=RENDER_CHANNELS)
-        lang = serializers.ChoiceField(choices=LANGUAGES)
-        version = serializers.IntegerField(required=False, min_value=1)
-
     @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
         parameters=[
             OpenApiParameter("channel", str, enum=list(RENDER_CHANNELS), required=True),
             OpenApiParameter("lang", str, enum=list(LANGUAGES), required=True),
             OpenApiParameter("version", int),
-        ]
+        ],
     )
     def get(self, request, pk: int):
-        query = self.QuerySerializer(data=request.query_params)
+        query = NoticePreviewQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         notice = selectors.notice_get(pk)
         version = selectors.notice_version(notice, query.validated_data.get("version"))
@@ -194,11 +205,10 @@ class NoticeSampleApi(APIView):
 
     permission_classes = [CanView]
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
         notice = selectors.notice_get(pk)
         if notice.approved_version is None:
-            from breachdesk.errors import DomainError
-
             raise DomainError(
                 "Approve a version first: the sample is made from it.", field="approved_version"
             )
