@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group, Permission
 
 VIEWER = [
     "incidents.view_incident",
+    "notifications.view_campaign",
     "incidents.view_incidentevent",
     "incidents.view_assessment",
     "incidents.view_obligation",
@@ -14,6 +15,9 @@ VIEWER = [
     "intake.view_integration",
     "notices.view_notice",
     "notices.view_noticeversion",
+    "filings.view_filing",
+    "filings.view_filingversion",
+    "filings.view_correspondence",
 ]
 ANALYST = [
     *VIEWER,
@@ -23,6 +27,9 @@ ANALYST = [
     "incidents.assess_incident",
     "notices.add_notice",
     "notices.change_notice",
+    "filings.add_filing",
+    "filings.change_filing",
+    "filings.add_correspondence",
 ]
 DPO = [
     *ANALYST,
@@ -42,12 +49,21 @@ DPO = [
     "notifications.change_escalationladder",
     "notifications.view_reminderattempt",
     "notices.approve_notice",
+    "notifications.add_campaign",
+    "notifications.send_campaign",
+    "notifications.export_letters",
+    "notifications.view_delivery",
+    "notifications.view_importrun",
+    "notifications.view_outboundmessage",
+    "notifications.view_receiptevent",
+    "filings.submit_filing",
 ]
 ADMIN_APPS = (
     "incidents",
     "intake",
     "notifications",
     "notices",
+    "filings",
     "auth",
     "django_q",
     "authtoken",
