@@ -282,9 +282,10 @@ def apply_changes(content: dict[str, Any], changes: dict[str, Any]) -> dict[str,
             new["contact"][key] = _check_text(value, f"contact.{key}")
     if "not_determined" in changes:
         values = changes["not_determined"]
-        if not isinstance(values, list) or any(v not in AUTHOR_BLOCKS for v in values):
+        if not isinstance(values, list) or any(v not in new["elements"] for v in values):
             raise InvalidInput(
-                f"not_determined lists author blocks only ({', '.join(AUTHOR_BLOCKS)}).",
+                "not_determined lists elements of this notice only "
+                f"({', '.join(new['elements'])}).",
                 field="not_determined",
             )
         new["not_determined"] = list(dict.fromkeys(values))

@@ -66,7 +66,7 @@ def test_bad_edits_are_400_naming_the_field_and_write_nothing(api, drafted):
         ({"languages": ["en", "tlh"]}, "languages"),
         ({"channels": ["fax"]}, "channels"),
         ({"contact": {"fax": "123"}}, "contact.fax"),
-        ({"not_determined": ["data_involved"]}, "not_determined"),
+        ({"not_determined": ["cause"]}, "not_determined"),
         ({"advice": [{"text": {}}]}, "advice[0]"),
     ]
     for body, field in cases:
