@@ -157,6 +157,33 @@ def relabel(doc: dict[str, Any], language: str) -> dict[str, Any]:
     return {**doc, "language": language, "elements": elements, "phase_label": phase_label}
 
 
+def text(doc: dict[str, Any]) -> str:
+    """Plain-text rendition (the body of an e-mail), labels in the document's language."""
+    language = doc["language"]
+    controller = doc["recipient_details"].get("audience") == "controller"
+    lines = [
+        labels.text("title_controller" if controller else "title", language),
+        "",
+        f"{labels.text('incident_reference', language)}: {doc['incident_reference']}",
+        f"{labels.text('recipient', language)}: {doc['recipient']}",
+        f"{labels.text('phase', language)}: {doc['phase_label']}",
+        f"{labels.text('version', language)}: {doc['version']}",
+        f"{labels.text('legal_basis', language)}: {doc['phase_citation']}",
+    ]
+    if doc.get("follow_up_by"):
+        lines.append(f"{labels.text('follow_up_by', language)}: {_when(doc['follow_up_by'])}")
+    for element in doc["elements"]:
+        value = element["display"] or labels.text("not_provided", language)
+        lines += ["", f"{element['label']} ({element['citation']})", value]
+    if doc.get("changes"):
+        lines += ["", labels.text("changes", language)]
+        for change in doc["changes"]:
+            before = display(change["element"], change["before"], language) or "-"
+            after = display(change["element"], change["after"], language) or "-"
+            lines.append(f"- {labels.element(change['element'], language)}: {before} -> {after}")
+    return "\n".join(lines) + "\n"
+
+
 def _css(text: str) -> str:
     """A string safe inside a CSS "..." in a <style> element (page header and footer)."""
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("<", " ").replace("\n", " ")
