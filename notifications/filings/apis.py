@@ -153,6 +153,17 @@ class FilingSubmitApi(APIView):
         return Response(filing_out(filing))
 
 
+class FilingSendApi(APIView):
+    """Send a notice to a customer (processor -> controller) through the outbound layer."""
+
+    permission_classes = [has_perm("filings.submit_filing")]
+
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request, pk: int):
+        _filing(pk)
+        return Response(filing_out(services.filing_send(filing_id=pk, actor=request.user)))
+
+
 RENDER_FORMATS = ("json", "html", "pdf", "dora-json", "dora-csv")
 
 
