@@ -8,6 +8,8 @@ import time_machine
 from incidents.models import Obligation
 from notifications.campaigns.models import OutboundMessage
 from tests.conftest import utc
+from tests.filings.conftest import AWARE as CONTROLLER_AWARE
+from tests.filings.conftest import draft
 
 AWARE = utc(2026, 4, 14, 8)
 
@@ -109,9 +111,6 @@ def test_processor_sends_each_customer_its_notice_and_meets_both_clocks(api, pro
 
 @pytest.mark.django_db
 def test_only_customer_notices_are_sent_by_breachdesk(api, assessed):
-    from tests.filings.conftest import AWARE as CONTROLLER_AWARE
-    from tests.filings.conftest import draft
-
     with time_machine.travel(CONTROLLER_AWARE + timedelta(hours=26), tick=False):
         filing = draft(api, assessed["id"], "eu-gdpr-33-1-sa", "initial")
         response = api["dpo"].post(f"/api/v1/filings/{filing['id']}/send/")
