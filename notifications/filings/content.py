@@ -13,6 +13,8 @@ from incidents import selectors as incident_selectors
 from incidents.models import Incident, Obligation, Organization
 from incidents.models.obligation import ObligationStatus
 from incidents.rules.phases import Phase, is_empty, regime_for_rule
+from notifications import delivery as delivery_states
+from notifications.campaigns.models import Recipient
 
 # Audiences a filing can go to (people are told through notices, not filings).
 FILING_AUDIENCES = frozenset(
@@ -71,6 +73,19 @@ def _other_authorities(incident: Incident, obligation: Obligation) -> list[dict[
             }
         )
     return rows
+
+
+def _notified_in(incident: Incident, jurisdiction: str) -> int | None:
+    """People of `jurisdiction` a notice campaign reached (delivery accepted), if any went out."""
+    campaigns = incident.notice_campaigns.exclude(first_sent_at__isnull=True)
+    if not campaigns.exists():
+        return None
+    reached = Recipient.objects.filter(
+        campaign__in=campaigns,
+        region=jurisdiction,
+        deliveries__state__in=delivery_states.ACCEPTED,
+    )
+    return reached.distinct().count()
 
 
 def _rationale(assessment) -> str:
@@ -141,6 +156,7 @@ def incident_values(incident: Incident, obligation: Obligation, phase_code: str)
         "individuals_notified": _individuals(incident, assessment),
         "risk_rationale": _rationale(assessment),
         "affected_in_jurisdiction": incident.residents.get(obligation.jurisdiction),
+        "notified_count": _notified_in(incident, obligation.jurisdiction),
     }
 
 
