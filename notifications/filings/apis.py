@@ -15,8 +15,8 @@ from breachdesk.api.permissions import has_perm
 from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import iso
 from incidents import selectors as incident_selectors
+from notifications.filings import attachments, evidence, exports, render, selectors, services
 from notifications.filings import correspondence as correspondence_services
-from notifications.filings import evidence, exports, render, selectors, services
 from notifications.filings.models import (
     CorrespondenceKind,
     Direction,
@@ -164,7 +164,7 @@ class FilingSendApi(APIView):
         return Response(filing_out(services.filing_send(filing_id=pk, actor=request.user)))
 
 
-RENDER_FORMATS = ("json", "html", "pdf", "dora-json", "dora-csv")
+RENDER_FORMATS = ("json", "html", "pdf", "dora-json", "dora-csv", "sample-notice")
 
 
 class FilingRenderApi(APIView):
@@ -184,6 +184,13 @@ class FilingRenderApi(APIView):
         if wanted not in RENDER_FORMATS:
             allowed = ", ".join(RENDER_FORMATS)
             raise InvalidInput(f"output must be one of {allowed}.", field="output")
+        if wanted == "sample-notice":
+            response = HttpResponse(
+                attachments.sample_notice_pdf(filing), content_type="application/pdf"
+            )
+            name = f"{filing.incident.reference}-sample-notice.pdf"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
         doc = render.document(filing)
         if wanted.startswith("dora") and doc["regime"] != "dora":
             raise InvalidInput("DORA exports exist only for DORA reports.", field="output")

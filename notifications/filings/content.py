@@ -15,6 +15,7 @@ from incidents.models.obligation import ObligationStatus
 from incidents.rules.phases import Phase, is_empty, regime_for_rule
 from notifications import delivery as delivery_states
 from notifications.campaigns.models import Recipient
+from notifications.notices.models import Notice, NoticeVersion
 
 # Audiences a filing can go to (people are told through notices, not filings).
 FILING_AUDIENCES = frozenset(
@@ -88,6 +89,35 @@ def _notified_in(incident: Incident, jurisdiction: str) -> int | None:
     return reached.distinct().count()
 
 
+def sample_notice(incident: Incident, obligation: Obligation) -> NoticeVersion | None:
+    """The approved notice whose sample an attorney general gets (issue 11's sample copy).
+
+    Prefer the notice that serves the people of the filing's state; else any approved one.
+    """
+    approved = (
+        Notice.objects.filter(incident=incident, approved_version__isnull=False)
+        .select_related("approved_version")
+        .order_by("-approved_version__approved_at", "-id")
+    )
+    local = approved.filter(obligations__jurisdiction=obligation.jurisdiction).first()
+    chosen = local or approved.first()
+    version = chosen.approved_version if chosen else None
+    return version if version is not None and version.is_approved else None
+
+
+def _notice_copy(incident: Incident, obligation: Obligation) -> dict[str, Any] | None:
+    version = sample_notice(incident, obligation)
+    if version is None:
+        return None
+    return {
+        "notice": version.notice_id,
+        "version": version.number,
+        "content_hash": version.content_hash,
+        "approved_at": iso(version.approved_at),
+        "attachment": "Sample notice without personal data (PDF attached)",
+    }
+
+
 def _rationale(assessment) -> str:
     if assessment is None:
         return ""
@@ -157,6 +187,7 @@ def incident_values(incident: Incident, obligation: Obligation, phase_code: str)
         "risk_rationale": _rationale(assessment),
         "affected_in_jurisdiction": incident.residents.get(obligation.jurisdiction),
         "notified_count": _notified_in(incident, obligation.jurisdiction),
+        "notice_copy": _notice_copy(incident, obligation),
     }
 
 

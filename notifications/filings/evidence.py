@@ -31,6 +31,7 @@ from notifications.filings import render
 from notifications.filings.correspondence import correspondence_out
 from notifications.filings.digest import content_hash
 from notifications.filings.models import Filing, FilingStatus
+from notifications.notices.render import sample_copy
 
 PACK_FORMAT = "breachdesk.evidence-pack/1"
 MANIFEST = "manifest.json"
@@ -104,10 +105,11 @@ def _decisions(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _audit_lines(incident: Incident, filing_ids: list[int]) -> bytes:
+def _audit_lines(incident: Incident, filing_ids: list[int], notice_ids: list[int]) -> bytes:
     entries = AuditEntry.objects.filter(
         Q(object_type="incident", object_id=incident.reference)
         | Q(object_type="filing", object_id__in=[str(i) for i in filing_ids])
+        | Q(object_type="notice", object_id__in=[str(i) for i in notice_ids])
     ).order_by("seq")
     lines = [
         json.dumps(
@@ -201,10 +203,29 @@ def evidence_pack(*, incident: Incident, actor: Actor, now: datetime | None = No
             }
         )
         files[f"{base}.pdf"] = render.pdf(filing.snapshot)
+    for notice in incident.notices.order_by("id"):
+        for version in notice.versions.filter(approved_at__isnull=False).order_by("number"):
+            base = f"notices/{notice.pk:06d}-v{version.number}"
+            files[f"{base}.json"] = _json(
+                {
+                    "notice": notice.pk,
+                    "variant": notice.variant,
+                    "version": version.number,
+                    "content": version.content,
+                    "content_hash": version.content_hash,
+                    "languages": version.languages,
+                    "frozen": version.frozen,
+                    "approved_by": str(version.approved_by or ""),
+                    "approved_at": iso(version.approved_at),
+                    "approval_withdrawn_at": iso(version.approval_withdrawn_at),
+                }
+            )
+            files[f"{base}-sample.pdf"] = sample_copy(version, (version.languages or ["en"])[0])
     correspondence = [correspondence_out(c) for c in incident.correspondence.order_by("id")]
     files["correspondence.json"] = _json(correspondence)
     files["deliveries.json"] = _json(_deliveries(incident))
-    files["audit.jsonl"] = _audit_lines(incident, [f.pk for f in filings])
+    notice_ids = list(incident.notices.values_list("pk", flat=True))
+    files["audit.jsonl"] = _audit_lines(incident, [f.pk for f in filings], notice_ids)
     head = AuditHead.objects.filter(pk=1).first()
     manifest = {
         "format": PACK_FORMAT,
