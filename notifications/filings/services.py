@@ -15,7 +15,8 @@ from incidents.models.incident import EventKind
 from incidents.models.obligation import ObligationStatus
 from incidents.rules import phases as phase_rules
 from incidents.services.audit import audit_append
-from incidents.services.incidents import Actor, actor_label, event_record, incident_lock
+from incidents.services.events import Actor, actor_label, event_record
+from incidents.services.locks import incident_lock
 from incidents.services.obligations import obligation_meet
 from notifications import delivery as delivery_states
 from notifications import outbound
@@ -223,7 +224,9 @@ def _targets(filing: Filing) -> list[Obligation]:
     if own.party_id is not None:
         return list(pending.filter(party_id=own.party_id).order_by("due_at", "id"))
     if spec.meets:
-        same_recipient = pending.filter(rule_code__in=spec.meets, recipient=own.recipient)
+        # Only the duties towards this filing's recipient (one per authority when each must
+        # be told): a filing to the CNIL does not meet the Irish DPC's duty.
+        same_recipient = pending.filter(rule_code__in=spec.meets, recipient_key=own.recipient_key)
         return list(same_recipient.order_by("due_at", "id"))
     return list(pending.filter(pk=own.pk))
 
@@ -332,6 +335,8 @@ def filing_submit(
             actor=actor,
             met_at=submitted_at,
             evidence={
+                "recipient": obligation.recipient,
+                "reference": filing.authority_reference or f"filing {filing.pk}",
                 "filing_id": filing.pk,
                 "phase": filing.phase,
                 "channel": channel,
