@@ -15,6 +15,7 @@ from breachdesk.api.permissions import has_perm
 from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import iso
 from incidents import selectors as incident_selectors
+from incidents.models.obligation import EVIDENCE_CHANNELS
 from notifications.filings import attachments, evidence, exports, render, selectors, services
 from notifications.filings import correspondence as correspondence_services
 from notifications.filings.models import (
@@ -219,6 +220,7 @@ class CorrespondenceInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=CorrespondenceKind.choices)
     occurred_at = AwareDateTimeField()
     counterpart = serializers.CharField(max_length=300)
+    channel = serializers.ChoiceField(choices=EVIDENCE_CHANNELS, default="email")
     subject = serializers.CharField(max_length=300)
     body = serializers.CharField(required=False, allow_blank=True, default="")
     authority_reference = serializers.CharField(
@@ -227,6 +229,7 @@ class CorrespondenceInput(serializers.Serializer):
     filing = serializers.IntegerField(required=False, allow_null=True)
     reply_to = serializers.IntegerField(required=False, allow_null=True)
     answer_due_at = AwareDateTimeField(required=False, allow_null=True)
+    delay_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class IncidentCorrespondenceApi(APIView):
