@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 
 from incidents.models import Obligation
 from notifications.campaigns.models import OutboundMessage
@@ -116,3 +117,29 @@ def test_only_customer_notices_are_sent_by_breachdesk(api, assessed):
         response = api["dpo"].post(f"/api/v1/filings/{filing['id']}/send/")
     assert response.status_code == 409
     assert response.json()["field"] == "obligation"
+
+
+@pytest.mark.django_db
+def test_dpo_sends_a_customer_notice_from_the_admin(api, users, processor_incident):
+    incident = processor_incident["incident"]
+    beta = processor_incident["beta"]
+    duty = duties(incident["id"], beta["id"])["eu-gdpr-33-2-processor"]
+    dpo = users["dpo"]
+    dpo.is_staff = True
+    dpo.save()
+    client = Client()
+    client.force_login(dpo)
+    with time_machine.travel(AWARE + timedelta(hours=3), tick=False):
+        created = client.post(
+            "/admin/filings/filing/add/",
+            {"incident": incident["id"], "obligation": duty.pk, "phase": "initial"},
+        )
+        assert created.status_code == 302
+        filing_id = int(created["Location"].rstrip("/").split("/")[-2])
+        page = client.get(f"/admin/filings/filing/{filing_id}/send/")
+        assert "dpo@beta.example" in page.content.decode()
+        sent = client.post(f"/admin/filings/filing/{filing_id}/send/")
+    assert sent.status_code == 302
+    assert Obligation.objects.get(pk=duty.pk).status == "met"
+    message = OutboundMessage.objects.get(incident_id=incident["id"], to="dpo@beta.example")
+    assert "Meldung einer Verletzung" in message.body  # Beta Bank reads German
