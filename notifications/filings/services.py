@@ -60,6 +60,21 @@ def _new_version(
     )
 
 
+def _recipient_details(obligation: Obligation) -> dict[str, Any]:
+    """Who the filing goes to, as the obligation names it (authority or customer)."""
+    party = obligation.party
+    return {
+        "rule": obligation.rule_code,
+        "recipient_key": obligation.recipient_key,
+        "jurisdiction": obligation.jurisdiction,
+        "audience": obligation.audience,
+        "authority": obligation.recipient_authority,
+        "party": (
+            {"id": party.pk, "name": party.name, "contact": party.contact_name} if party else None
+        ),
+    }
+
+
 def _language(obligation: Obligation, requested: str | None) -> str:
     if requested:
         if requested not in labels.LANGUAGES:
@@ -121,11 +136,7 @@ def filing_create(
         regime=regime.key,
         phase=phase,
         recipient=obligation.recipient,
-        recipient_details={
-            "rule": obligation.rule_code,
-            "jurisdiction": obligation.jurisdiction,
-            "audience": obligation.audience,
-        },
+        recipient_details=_recipient_details(obligation),
         language=_language(obligation, language),
         previous=previous,
         version=1,
