@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links printed by the demo seed and written into messages and notice pages point at the port
+# that actually runs (an explicit BREACHDESK_BASE_URL, e.g. behind a proxy, wins).
+BREACHDESK_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint format venv migrate demo bench-export clean
 
@@ -20,7 +23,7 @@ migrate: venv
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py seed_demo
+	BREACHDESK_BASE_URL=$(BREACHDESK_BASE_URL) $(PY) manage.py seed_demo
 	$(PY) manage.py ensure_schedules
 
 # Web server and django-q2 worker together on SQLite + the ORM broker; Ctrl-C stops both.
@@ -29,6 +32,7 @@ run: demo
 	@echo "BreachDesk is starting on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/, API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@echo "Log in with one of the demo logins printed above. Press Ctrl-C to stop web and worker."
 	@trap 'kill 0' INT TERM; \
+	  export BREACHDESK_BASE_URL=$(BREACHDESK_BASE_URL); \
 	  $(PY) manage.py qcluster & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT) & \
 	  wait

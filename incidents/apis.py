@@ -17,7 +17,7 @@ from breachdesk.api.permissions import has_perm
 from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import iso, now_utc
 from incidents import selectors
-from incidents.filters import IncidentFilter
+from incidents.filters import IncidentFilter, PartyFilter
 from incidents.models import AuditEntry, Incident, IncidentEvent, Obligation, Party
 from incidents.serializers import (
     ArchiveInputSerializer,
@@ -272,7 +272,7 @@ class PartyListCreateApi(generics.ListAPIView):
 
     serializer_class = PartySerializer
     queryset = Party.objects.order_by("kind", "name", "id")
-    filterset_fields = ["kind", "active"]
+    filterset_class = PartyFilter
 
     def get_permissions(self):
         if self.request.method == "POST":

@@ -6,8 +6,10 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
-from incidents.models import Incident
+from incidents.models import Incident, Party
 from incidents.models.incident import IncidentRole, IncidentSource
 from incidents.status import IncidentStatus
 
@@ -36,17 +38,45 @@ class AwareDateTimeFilter(django_filters.Filter):
     field_class = AwareDateTimeFormField
 
 
+class StrictBooleanFormField(forms.Field):
+    """true/false (also 1/0, yes/no, on/off); anything else is a 400 naming the parameter.
+
+    django-filter's own boolean filter treats an unknown value as "no filter", so a typo such
+    as ``?people_notified=1`` or ``=maybe`` silently returned the whole register."""
+
+    TRUE = frozenset({"true", "1", "yes", "on"})
+    FALSE = frozenset({"false", "0", "no", "off"})
+    default_error_messages = {"invalid": "Enter true or false, got '%(value)s'."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(
+            self.error_messages["invalid"], code="invalid", params={"value": str(value)[:40]}
+        )
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanFormField
+
+
 class IncidentFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices)
     source = django_filters.ChoiceFilter(choices=IncidentSource.choices)
     role = django_filters.ChoiceFilter(choices=IncidentRole.choices)
-    authority_notified = django_filters.BooleanFilter(
+    authority_notified = StrictBooleanFilter(
         field_name="authority_notified_at",
         lookup_expr="isnull",
         exclude=True,
         label="A duty towards a supervisory authority was met",
     )
-    people_notified = django_filters.BooleanFilter(
+    people_notified = StrictBooleanFilter(
         field_name="people_notified_at",
         lookup_expr="isnull",
         exclude=True,
@@ -54,9 +84,7 @@ class IncidentFilter(django_filters.FilterSet):
     )
     country = django_filters.CharFilter(method="filter_country", label="Country or subdivision")
     q = django_filters.CharFilter(method="filter_text", label="Text search")
-    archived = django_filters.BooleanFilter(
-        field_name="archived_at", lookup_expr="isnull", exclude=True
-    )
+    archived = StrictBooleanFilter(field_name="archived_at", lookup_expr="isnull", exclude=True)
     assignee = django_filters.CharFilter(field_name="assignee__username")
     created_after = AwareDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = AwareDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -82,3 +110,11 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(title__icontains=value) | Q(summary__icontains=value) | Q(reference__iexact=value)
         )
+
+
+class PartyFilter(django_filters.FilterSet):
+    active = StrictBooleanFilter()
+
+    class Meta:
+        model = Party
+        fields = ["kind", "active"]
