@@ -443,12 +443,15 @@ def filing_send(*, filing_id: int, actor: Actor, now: datetime | None = None) ->
             status=502,
             delivery=proof,
         )
+    # The provider accepted it after `now` was read: the submission is the sending time, and
+    # it is not "in the future" (else the e-mail is out but the filing stays a draft).
+    sent_at = message.sent_at or now
     return filing_submit(
         filing_id=filing.pk,
         actor=actor,
-        submitted_at=message.sent_at or now,
+        submitted_at=sent_at,
         channel=FilingChannel.EMAIL,
         authority_reference=message.provider_message_id,
         delivery=proof,
-        now=now,
+        now=max(now, sent_at),
     )

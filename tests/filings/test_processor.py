@@ -121,6 +121,30 @@ def test_processor_sends_each_customer_its_notice_and_meets_both_clocks(api, pro
 
 
 @pytest.mark.django_db
+def test_sending_on_a_running_clock_submits_at_the_sending_time(api, processor_incident):
+    """The provider accepts the e-mail a few milliseconds after the request began: the first
+    send must submit the filing and meet both clocks (it used to answer 400 "submitted_at
+    cannot be in the future" after the e-mail had gone out, leaving the filing a draft)."""
+    incident = processor_incident["incident"]
+    acme = processor_incident["acme"]
+    before = duties(incident["id"], acme["id"])
+    with time_machine.travel(AWARE + timedelta(hours=5), tick=True):
+        created = api["dpo"].post(
+            f"/api/v1/incidents/{incident['id']}/filings/",
+            {"obligation": before["eu-gdpr-33-2-processor"].pk, "phase": "initial"},
+            format="json",
+        )
+        assert created.status_code == 201, created.json()
+        sent = api["dpo"].post(f"/api/v1/filings/{created.json()['id']}/send/")
+    assert sent.status_code == 200, sent.json()
+    assert sent.json()["status"] == "submitted"
+    message = OutboundMessage.objects.get(incident_id=incident["id"])
+    for duty in duties(incident["id"], acme["id"]).values():
+        assert duty.status == "met", duty.rule_code
+        assert duty.met_at == message.sent_at
+
+
+@pytest.mark.django_db
 def test_only_customer_notices_are_sent_by_breachdesk(api, assessed):
     with time_machine.travel(CONTROLLER_AWARE + timedelta(hours=26), tick=False):
         filing = draft(api, assessed["id"], "eu-gdpr-33-1-sa", "initial")
