@@ -173,3 +173,16 @@ def _refresh_obligations(incident: Incident, actor: Actor, now: datetime) -> Non
     from incidents.services.obligations import obligations_refresh
 
     obligations_refresh(incident=incident, actor=actor, now=now)
+
+
+def assessment_preview(*, incident: Incident, changes: dict[str, Any]) -> risk.Assessment:
+    """What the engine would answer if `changes` were saved; nothing is written."""
+    facts = incident_facts(incident)
+    for field, value in changes.items():
+        if field not in facts:
+            raise InvalidInput(f"{field} is not a risk fact.", field=field)
+        if value in ("", [], None):
+            facts[field] = None
+        else:
+            facts[field] = sorted(value) if field in LIST_FACTS else value
+    return risk.assess(_engine_facts(facts))

@@ -1,0 +1,42 @@
+from django.urls import path
+
+from breachdesk.web.views import assessment, auth, dashboard, incidents, register
+
+app_name = "web"
+
+urlpatterns = [
+    path("", dashboard.dashboard_view, name="dashboard"),
+    path("login/", auth.login_view, name="login"),
+    path("login/verify/", auth.verify_view, name="verify"),
+    path("login/enrol/", auth.enrol_view, name="enrol"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("account/", auth.account_view, name="account"),
+    path("incidents/new/", incidents.incident_new, name="incident-new"),
+    path("incidents/<int:pk>/", incidents.incident_page, name="incident"),
+    path("incidents/<int:pk>/facts/", incidents.incident_facts, name="incident-facts"),
+    path(
+        "incidents/<int:pk>/transition/",
+        incidents.incident_transition,
+        name="incident-transition",
+    ),
+    path("incidents/<int:pk>/comment/", incidents.incident_comment, name="incident-comment"),
+    path("incidents/<int:pk>/assess/<int:step>/", assessment.wizard_step, name="wizard"),
+    path(
+        "incidents/<int:pk>/assess/<int:step>/preview/",
+        assessment.wizard_preview,
+        name="wizard-preview",
+    ),
+    path("incidents/<int:pk>/assess/review/", assessment.wizard_review, name="wizard-review"),
+    path(
+        "incidents/<int:pk>/assess/record/",
+        assessment.assessment_record,
+        name="assessment-record",
+    ),
+    path(
+        "incidents/<int:pk>/assess/override/",
+        assessment.assessment_override,
+        name="assessment-override",
+    ),
+    path("register/", register.register_view, name="register"),
+    path("organisation/", register.organisation_view, name="organisation"),
+]

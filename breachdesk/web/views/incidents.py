@@ -1,0 +1,162 @@
+"""Log an incident, and the incident page: facts, timeline, alerts, assessment,
+obligations, comments and the status moves the person may make."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from breachdesk.errors import DomainError
+from breachdesk.timeutils import now_utc
+from breachdesk.web.incident_forms import (
+    CommentForm,
+    IncidentFactsForm,
+    NewIncidentForm,
+    TransitionForm,
+)
+from breachdesk.web.views.access import workspace_view
+from breachdesk.web.views.errors import attach, message_of
+from incidents import selectors
+from incidents.models import Incident
+from incidents.services import incidents as incident_services
+from incidents.status import REASON_REQUIRED, IncidentStatus, allowed_targets, transition_permission
+
+Refused = (DomainError, ValidationError)
+
+
+def _incident(pk: int) -> Incident:
+    try:
+        return selectors.incident_get(pk)
+    except Incident.DoesNotExist as exc:
+        raise Http404("No such incident.") from exc
+
+
+def status_moves(incident: Incident, user) -> list[dict]:
+    """The moves this person may try now: the lifecycle table and the API's permission."""
+    return [
+        {
+            "to": target,
+            "label": IncidentStatus(target).label,
+            "needs_reason": target in REASON_REQUIRED,
+        }
+        for target in allowed_targets(incident.status)
+        if user.has_perm(transition_permission(target))
+    ]
+
+
+@workspace_view("incidents.add_incident")
+def incident_new(request: HttpRequest) -> HttpResponse:
+    form = NewIncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", [])}
+        try:
+            incident = incident_services.incident_create(actor=request.user, data=data)
+        except Refused as exc:
+            attach(form, exc)
+        else:
+            messages.success(request, f"{incident.reference} recorded.")
+            return redirect("web:incident", pk=incident.pk)
+    return render(request, "web/incident_new.html", {"form": form})
+
+
+def _facts_initial(incident: Incident) -> dict:
+    return {name: getattr(incident, name, "") for name in IncidentFactsForm.base_fields}
+
+
+def _page(request: HttpRequest, incident: Incident, facts_form: IncidentFactsForm, status=200):
+    now = now_utc()
+    assessment = selectors.incident_current_assessment(incident)
+    return render(
+        request,
+        "web/incident.html",
+        {
+            "incident": incident,
+            "now": now,
+            "facts_form": facts_form,
+            "can_edit": request.user.has_perm("incidents.change_incident"),
+            "can_assess": request.user.has_perm("incidents.assess_incident"),
+            "can_comment": request.user.has_perm("incidents.triage_incident"),
+            "timeline": selectors.incident_timeline(incident),
+            "alerts": incident.alerts.order_by("-last_seen_at", "-id")[:50],
+            "assessment": assessment,
+            "assessment_stale": selectors.incident_assessment_stale(incident),
+            "obligations": selectors.obligations_of(incident),
+            "moves": status_moves(incident, request.user),
+            "transition_form": TransitionForm(),
+            "comment_form": CommentForm(),
+        },
+        status=status,
+    )
+
+
+@workspace_view("incidents.view_incident")
+def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(pk)
+    return _page(request, incident, IncidentFactsForm(initial=_facts_initial(incident)))
+
+
+@require_POST
+@workspace_view("incidents.change_incident")
+def incident_facts(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(pk)
+    form = IncidentFactsForm(request.POST, initial=_facts_initial(incident))
+    if form.is_valid():
+        changes = {
+            name: form.cleaned_data[name] for name in form.changed_data if name != "aware_at_reason"
+        }
+        try:
+            incident_services.incident_update(
+                incident_id=pk,
+                actor=request.user,
+                changes=changes,
+                aware_at_reason=form.cleaned_data["aware_at_reason"],
+            )
+        except Refused as exc:
+            attach(form, exc)
+        else:
+            messages.success(request, "Facts saved." if changes else "Nothing changed.")
+            return redirect("web:incident", pk=pk)
+    return _page(request, incident, form, status=400)
+
+
+@require_POST
+@workspace_view("incidents.view_incident")
+def incident_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    _incident(pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a status move.")
+        return redirect("web:incident", pk=pk)
+    target = form.cleaned_data["to"]
+    if not request.user.has_perm(transition_permission(target)):
+        messages.error(request, f"Your role cannot move an incident to {target!r}.")
+        return redirect("web:incident", pk=pk)
+    try:
+        incident = incident_services.incident_transition(
+            incident_id=pk, actor=request.user, to=target, comment=form.cleaned_data["comment"]
+        )
+    except Refused as exc:
+        messages.error(request, message_of(exc))
+    else:
+        messages.success(request, f"Moved to “{incident.get_status_display()}”.")
+    return redirect("web:incident", pk=pk)
+
+
+@require_POST
+@workspace_view("incidents.triage_incident")
+def incident_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    _incident(pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            incident_services.incident_comment(
+                incident_id=pk, actor=request.user, text=form.cleaned_data["text"]
+            )
+        except Refused as exc:
+            messages.error(request, message_of(exc))
+        else:
+            messages.success(request, "Comment added.")
+    else:
+        messages.error(request, "A comment needs some text.")
+    return redirect(f"/incidents/{pk}/#comments")
