@@ -1,6 +1,6 @@
 from django.urls import path
 
-from breachdesk.web.views import assessment, auth, dashboard, incidents, register
+from breachdesk.web.views import assessment, auth, dashboard, filings, incidents, register
 
 app_name = "web"
 
@@ -37,6 +37,10 @@ urlpatterns = [
         assessment.assessment_override,
         name="assessment-override",
     ),
+    path("incidents/<int:pk>/filings/new/", filings.filing_new, name="filing-new"),
+    path("filings/<int:pk>/", filings.filing_page, name="filing"),
+    path("filings/<int:pk>/edit/", filings.filing_edit, name="filing-edit"),
+    path("filings/<int:pk>/submit/", filings.filing_submit, name="filing-submit"),
     path("register/", register.register_view, name="register"),
     path("organisation/", register.organisation_view, name="organisation"),
 ]

@@ -134,16 +134,45 @@ def test_log_assess_watch_the_clock_and_find_it_in_the_register(
     page.wait_for_timeout(2100)
     assert countdown.inner_text() != first
     assert "state-soon" not in (page.locator(".countdown").first.get_attribute("class") or "")
-    shot(page, "flow-06-countdown")
+    shot(page, "flow-08-countdown")
     assert_accessible(axe, page, "dashboard")
 
-    # 4. See it in the register.
+    page.goto(incident_url)
+    # 4. Draft and submit the initial filing to the supervisory authority.
+    target = page.locator("#filings").get_by_label("Obligation and phase")
+    initial = target.locator("option").filter(
+        has_text=re.compile(r"Competent supervisory authority.*Initial notification")
+    )
+    target.select_option(initial.first.get_attribute("value"))
+    page.get_by_role("button", name="Draft a filing").click()
+    expect(page.get_by_role("heading", name="Completeness")).to_be_visible()
+    assert_accessible(axe, page, "filing draft")
+    page.get_by_label(re.compile("^Likely consequences")).fill("Fraud and distress")
+    page.get_by_label(re.compile("^Measures taken")).fill("Database access revoked")
+    page.get_by_label(re.compile("^Measures proposed")).fill("Password reset for all patients")
+    page.get_by_label(re.compile("^Information that will follow")).fill("Exact record count")
+    follow_up = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=2)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    page.get_by_label("Further information will follow by").fill(follow_up)
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Ready to submit.")).to_be_visible()
+    shot(page, "flow-06-filing-draft")
+    page.get_by_label("Submitted at").fill(aware)
+    page.get_by_label("Channel").select_option("portal")
+    page.get_by_label("Authority's reference").fill("BE-2026-117")
+    page.get_by_role("button", name="Record as submitted").click()
+    expect(page.get_by_text("Submission recorded; the filing is frozen.")).to_be_visible()
+    shot(page, "flow-07-filing-submitted")
+    assert_accessible(axe, page, "filing submitted")
+
+    # 5. See it in the register.
     nav(page).get_by_role("link", name="Register").click()
     page.get_by_label("Text search").fill("Patient portal")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_role("link", name=re.compile("Patient portal"))).to_be_visible()
     assert_accessible(axe, page, "register")
-    shot(page, "flow-07-register")
+    shot(page, "flow-09-register")
 
     page.goto(f"{base}/organisation/")
     assert_accessible(axe, page, "organisation")

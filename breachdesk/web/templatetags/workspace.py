@@ -26,6 +26,20 @@ def label(value: str | None) -> str:
     return (value or "").replace("_", " ")
 
 
+@register.filter
+def pretty(value) -> str:
+    """A filing element's structured value as short readable text."""
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{label(k)}: {pretty(v)}" for k, v in value.items() if v not in (None, "")
+        )
+    if isinstance(value, list):
+        return ", ".join(pretty(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return label(str(value)) if isinstance(value, str) and " " not in value else str(value)
+
+
 @register.simple_tag
 def utc_now() -> datetime:
     return datetime.now(tz=UTC)

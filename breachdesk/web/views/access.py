@@ -6,9 +6,19 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 
 from breachdesk.web.twofactor import is_fully_signed_in
+from incidents import selectors
+from incidents.models import Incident
+
+
+def incident_or_404(pk: int) -> Incident:
+    try:
+        return selectors.incident_get(pk)
+    except Incident.DoesNotExist as exc:
+        raise Http404("No such incident.") from exc
 
 
 def workspace_view(*perms: str):

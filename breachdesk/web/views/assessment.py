@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from breachdesk.web.incident_forms import WIZARD_STEPS, OverrideForm
+from breachdesk.web.views.access import incident_or_404 as _incident
 from breachdesk.web.views.access import workspace_view
-from breachdesk.web.views.errors import attach, message_of
-from breachdesk.web.views.incidents import Refused, _incident
+from breachdesk.web.views.errors import Refused, attach, message_of
 from incidents import selectors
 from incidents.services import assessments as assessment_services
 from incidents.services import incidents as incident_services

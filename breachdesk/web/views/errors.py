@@ -5,6 +5,9 @@ from django.core.exceptions import ValidationError
 
 from breachdesk.errors import DomainError
 
+# What a service raises when it refuses: shown on the page, never a 500.
+Refused = (DomainError, ValidationError)
+
 
 def attach(form: forms.Form, exc: DomainError | ValidationError) -> None:
     if isinstance(exc, ValidationError):

@@ -2,34 +2,27 @@
 obligations, comments and the status moves the person may make."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from breachdesk.errors import DomainError
 from breachdesk.timeutils import now_utc
+from breachdesk.web.filing_forms import NewFilingForm
 from breachdesk.web.incident_forms import (
     CommentForm,
     IncidentFactsForm,
     NewIncidentForm,
     TransitionForm,
 )
+from breachdesk.web.views.access import incident_or_404 as _incident
 from breachdesk.web.views.access import workspace_view
-from breachdesk.web.views.errors import attach, message_of
+from breachdesk.web.views.errors import Refused, attach, message_of
+from breachdesk.web.views.filings import filing_targets
 from incidents import selectors
 from incidents.models import Incident
 from incidents.services import incidents as incident_services
 from incidents.status import REASON_REQUIRED, IncidentStatus, allowed_targets, transition_permission
-
-Refused = (DomainError, ValidationError)
-
-
-def _incident(pk: int) -> Incident:
-    try:
-        return selectors.incident_get(pk)
-    except Incident.DoesNotExist as exc:
-        raise Http404("No such incident.") from exc
+from notifications.filings import selectors as filing_selectors
 
 
 def status_moves(incident: Incident, user) -> list[dict]:
@@ -85,6 +78,10 @@ def _page(request: HttpRequest, incident: Incident, facts_form: IncidentFactsFor
             "moves": status_moves(incident, request.user),
             "transition_form": TransitionForm(),
             "comment_form": CommentForm(),
+            "filings": filing_selectors.filings_of(incident),
+            "filing_form": NewFilingForm(choices=filing_targets(incident))
+            if request.user.has_perm("filings.add_filing")
+            else None,
         },
         status=status,
     )
