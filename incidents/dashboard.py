@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import (
     Case,
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
+    FloatField,
+    Func,
     IntegerField,
     Max,
     OuterRef,
@@ -145,6 +145,35 @@ def incidents_per_month(*, now: datetime, months: int = 12) -> list[MonthCount]:
     return [MonthCount(month=m, count=counts[f"m{i}"]) for i, m in enumerate(axis)]
 
 
+class ElapsedSeconds(Func):
+    """Seconds from `start` to `end` (two timestamp columns), computed by the database
+    itself: Django's datetime subtraction calls back into Python for every row on SQLite."""
+
+    output_field = FloatField()
+    arity = 2
+
+    def __init__(self, start: str, end: str, **extra):
+        super().__init__(end, start, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="EXTRACT(EPOCH FROM (%(expressions)s))::double precision",
+            arg_joiner=" - ",
+            **extra,
+        )
+
+
 @dataclass(frozen=True)
 class MonthDelay:
     month: datetime
@@ -158,7 +187,7 @@ def authority_delay_per_month(*, now: datetime, months: int = 12) -> list[MonthD
     notification: median and worst, in hours. One query: the database ranks the delays per
     month and returns only the middle one or two rows of each month."""
     axis = _months(now, months)
-    delay = ExpressionWrapper(F("met_at") - F("clock_started_at"), output_field=DurationField())
+    delay = ElapsedSeconds("clock_started_at", "met_at")
     month = F("month")
     ranked = (
         Obligation.objects.filter(
@@ -196,5 +225,6 @@ def authority_delay_per_month(*, now: datetime, months: int = 12) -> list[MonthD
     return result
 
 
-def _hours(value: timedelta) -> float:
-    return max(value.total_seconds(), 0) / 3600
+def _hours(seconds: float) -> float:
+    # julianday() arithmetic on SQLite is a float of days: round to the millisecond.
+    return round(max(seconds, 0), 3) / 3600

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from breachdesk.web.views import assessment, auth, dashboard, filings, incidents, register
+from breachdesk.web.views import (
+    assessment,
+    auth,
+    dashboard,
+    filings,
+    incidents,
+    notices,
+    register,
+)
 
 app_name = "web"
 
@@ -41,6 +49,23 @@ urlpatterns = [
     path("filings/<int:pk>/", filings.filing_page, name="filing"),
     path("filings/<int:pk>/edit/", filings.filing_edit, name="filing-edit"),
     path("filings/<int:pk>/submit/", filings.filing_submit, name="filing-submit"),
+    path("incidents/<int:pk>/notices/new/", notices.notice_draft, name="notice-draft"),
+    path("incidents/<int:incident_pk>/notices/<int:pk>/", notices.notice_editor, name="notice"),
+    path(
+        "incidents/<int:incident_pk>/notices/<int:pk>/edit/",
+        notices.notice_edit,
+        name="notice-edit",
+    ),
+    path(
+        "incidents/<int:incident_pk>/notices/<int:pk>/approve/",
+        notices.notice_approve,
+        name="notice-approve",
+    ),
+    path(
+        "incidents/<int:incident_pk>/notices/<int:pk>/publish/",
+        notices.notice_publish,
+        name="notice-publish",
+    ),
     path("register/", register.register_view, name="register"),
     path("organisation/", register.organisation_view, name="organisation"),
 ]

@@ -95,8 +95,8 @@ def test_incident_page_runs_a_bounded_number_of_queries(
     assert response.status_code == 200
 
 
-def test_dashboard_shows_the_hundred_most_urgent(web, thousand_incidents):
+def test_dashboard_shows_the_fifty_most_urgent(web, thousand_incidents):
     rows = web["viewer"].get("/").context["incidents"]
-    assert len(rows) == 100
+    assert len(rows) == 50
     dues = [row.next_due for row in rows]
     assert dues == sorted(dues)
