@@ -6,7 +6,8 @@ import pytest
 
 from incidents import dashboard
 from incidents.models import Obligation
-from incidents.services.incidents import incident_create, incident_transition
+from incidents.services.incidents import incident_create
+from incidents.services.lifecycle import incident_transition
 from tests.conftest import utc
 
 pytestmark = pytest.mark.django_db

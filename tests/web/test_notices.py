@@ -6,7 +6,8 @@ import pytest
 import time_machine
 
 from incidents.services.assessments import assessment_compute
-from incidents.services.incidents import incident_create, incident_transition
+from incidents.services.incidents import incident_create
+from incidents.services.lifecycle import incident_transition
 from notifications.notices.models import Notice
 from tests.conftest import utc
 

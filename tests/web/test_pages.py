@@ -7,7 +7,8 @@ import time_machine
 
 from incidents.models import Incident
 from incidents.services.assessments import assessment_compute
-from incidents.services.incidents import incident_create, incident_transition
+from incidents.services.incidents import incident_create
+from incidents.services.lifecycle import incident_transition
 from tests.conftest import utc
 
 pytestmark = pytest.mark.django_db

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from breachdesk.errors import DomainError
 from breachdesk.timeutils import now_utc
 from breachdesk.web.filing_forms import NewFilingForm
 from breachdesk.web.incident_forms import (
@@ -21,21 +22,36 @@ from breachdesk.web.views.filings import filing_targets
 from incidents import selectors
 from incidents.models import Incident
 from incidents.services import incidents as incident_services
-from incidents.status import REASON_REQUIRED, IncidentStatus, allowed_targets, transition_permission
+from incidents.services import lifecycle
+from incidents.status import ACTIONS
 from notifications.filings import selectors as filing_selectors
+from notifications.notices import selectors as notice_selectors
 
 
 def status_moves(incident: Incident, user) -> list[dict]:
-    """The moves this person may try now: the lifecycle table and the API's permission."""
-    return [
-        {
-            "to": target,
-            "label": IncidentStatus(target).label,
-            "needs_reason": target in REASON_REQUIRED,
-        }
-        for target in allowed_targets(incident.status)
-        if user.has_perm(transition_permission(target))
-    ]
+    """The moves this person may make now: the lifecycle's actions from the current status
+    that their role permits, each with what it still needs (its preconditions) if anything.
+    The same action, permission and precondition code the API and the admin run."""
+    moves = []
+    for action in ACTIONS:
+        if incident.status not in action.sources or not lifecycle.action_permitted(user, action):
+            continue
+        blocked = ""
+        for check in lifecycle.PRECONDITIONS.get(action.name, ()):
+            try:
+                check(incident, action)
+            except DomainError as exc:
+                blocked = exc.message
+                break
+        moves.append(
+            {
+                "to": action.target,
+                "label": action.label,
+                "needs_reason": action.reason_required,
+                "blocked": blocked,
+            }
+        )
+    return moves
 
 
 @workspace_view("incidents.add_incident")
@@ -79,6 +95,8 @@ def _page(request: HttpRequest, incident: Incident, facts_form: IncidentFactsFor
             "transition_form": TransitionForm(),
             "comment_form": CommentForm(),
             "filings": filing_selectors.filings_of(incident),
+            "notices": notice_selectors.notices_of_incident(incident.pk),
+            "can_draft_notice": request.user.has_perm("notices.add_notice"),
             "filing_form": NewFilingForm(choices=filing_targets(incident))
             if request.user.has_perm("filings.add_filing")
             else None,
@@ -125,13 +143,12 @@ def incident_transition(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose a status move.")
         return redirect("web:incident", pk=pk)
-    target = form.cleaned_data["to"]
-    if not request.user.has_perm(transition_permission(target)):
-        messages.error(request, f"Your role cannot move an incident to {target!r}.")
-        return redirect("web:incident", pk=pk)
-    try:
-        incident = incident_services.incident_transition(
-            incident_id=pk, actor=request.user, to=target, comment=form.cleaned_data["comment"]
+    try:  # the action checks the permission for this move and its preconditions
+        incident = lifecycle.incident_transition(
+            incident_id=pk,
+            actor=request.user,
+            to=form.cleaned_data["to"],
+            comment=form.cleaned_data["comment"],
         )
     except Refused as exc:
         messages.error(request, message_of(exc))
