@@ -43,7 +43,7 @@ def setup(db_dir: str) -> None:
 
 def populate(total: int, open_share: float) -> None:
     from incidents.models import Assessment, Incident, Obligation
-    from incidents.services.obligations import rules_current, rules_sync
+    from incidents.services.rule_versions import rules_current, rules_sync
 
     rules_sync()
     rule = next(v for code, v in rules_current().items() if code.startswith("eu-gdpr-33"))

@@ -141,8 +141,8 @@ def test_log_assess_watch_the_clock_and_find_it_in_the_register(
     # 4. Draft and submit the initial filing to the supervisory authority.
     target = page.locator("#filings").get_by_label("Obligation and phase")
     initial = target.locator("option").filter(
-        has_text=re.compile(r"Competent supervisory authority.*Initial notification")
-    )
+        has_text="Initial notification"
+    )  # duties with the nearest deadline come first: the Art. 33(1) notification
     target.select_option(initial.first.get_attribute("value"))
     page.get_by_role("button", name="Draft a filing").click()
     expect(page.get_by_role("heading", name="Completeness")).to_be_visible()
@@ -166,7 +166,19 @@ def test_log_assess_watch_the_clock_and_find_it_in_the_register(
     shot(page, "flow-07-filing-submitted")
     assert_accessible(axe, page, "filing submitted")
 
-    # 5. See it in the register.
+    # 5. Draft the notice to the people affected, check it, approve it (DPO).
+    page.goto(incident_url)
+    page.get_by_role("button", name="Draft notices to affected people").click()
+    expect(page.get_by_role("heading", name="Notice to affected people")).to_be_visible()
+    expect(page.get_by_role("heading", name="Plain language")).to_be_visible()
+    assert_accessible(axe, page, "notice editor")
+    shot(page, "flow-10-notice-editor")
+    notice_url = page.url
+    page.get_by_role("button", name=re.compile("^Approve version")).click()
+    expect(page.get_by_text(re.compile(r"Version \d+ approved and frozen"))).to_be_visible()
+    shot(page, "flow-11-notice-approved")
+
+    # 6. See it in the register.
     nav(page).get_by_role("link", name="Register").click()
     page.get_by_label("Text search").fill("Patient portal")
     page.get_by_role("button", name="Filter").click()
@@ -182,7 +194,12 @@ def test_log_assess_watch_the_clock_and_find_it_in_the_register(
     # The same pages on a phone: no sideways scrolling, still no serious violation.
     phone = browser.new_context(viewport=PHONE, storage_state=context.storage_state())
     small = phone.new_page()
-    for label, url in (("dashboard", "/"), ("incident", incident_url), ("register", "/register/")):
+    for label, url in (
+        ("dashboard", "/"),
+        ("incident", incident_url),
+        ("notice editor", notice_url),
+        ("register", "/register/"),
+    ):
         small.goto(url if url.startswith("http") else base + url)
         width = small.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{label} is {width}px wide at 375px"

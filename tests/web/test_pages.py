@@ -86,7 +86,7 @@ def test_status_move_goes_through_the_service(web, breach):
     refused = web["analyst"].post(
         f"/incidents/{breach.pk}/transition/", {"to": "notifiable"}, follow=True
     )
-    assert "cannot move an incident to" in refused.content.decode()
+    assert "Your role cannot decide: notifiable" in refused.content.decode()
     breach.refresh_from_db()
     assert breach.status == "assessing"
 
@@ -232,3 +232,14 @@ def test_organisation_page(web, org):
 
 def test_unknown_incident_is_404(web):
     assert web["viewer"].get("/incidents/999999/").status_code == 404
+
+
+def test_a_move_whose_precondition_fails_is_explained_not_offered(web, users):
+    incident = incident_create(actor=users["analyst"], data={"title": "No awareness yet"})
+    moves = web["analyst"].get(f"/incidents/{incident.pk}/").context["moves"]
+    blocked = {move["to"]: move["blocked"] for move in moves}
+    assert "aware_at" in blocked["assessing"]
+    assert blocked["dismissed"] == ""
+    page = web["analyst"].get(f"/incidents/{incident.pk}/").content.decode()
+    assert 'value="assessing"' not in page
+    assert "is not possible yet" in page
