@@ -23,7 +23,7 @@ from incidents.services.obligations import obligation_meet
 from notifications import delivery as states
 from notifications.campaigns import importing
 from notifications.campaigns.content import rendition_for
-from notifications.campaigns.sending import chunk_lease, chunk_send, leasable
+from notifications.campaigns.sending import ChunkOutcome, chunk_lease, chunk_send, leasable
 from notifications.channels.base import CHANNEL_KINDS
 from notifications.models import Campaign, Delivery, ImportRun, Recipient, SendChunk
 from notifications.models import CampaignStatus as Status
@@ -298,7 +298,7 @@ def campaign_work(
     *,
     campaign_id: int,
     budget_seconds: float | None = None,
-    progress: Callable[[], None] | None = None,
+    progress: Callable[[ChunkOutcome], None] | None = None,
 ) -> dict[str, int]:
     """Lease and send chunks until none is left (or the time budget is spent)."""
     deadline = time.monotonic() + budget_seconds if budget_seconds else None
@@ -312,7 +312,7 @@ def campaign_work(
         for key in ("sent", "failed", "unknown", "requeued"):
             totals[key] += getattr(outcome, key)
         if progress:
-            progress()
+            progress(outcome)
     campaign_complete_if_done(campaign_id=campaign_id)
     return totals
 
