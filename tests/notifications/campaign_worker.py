@@ -40,8 +40,7 @@ def _setup(count: int) -> dict:
     services.campaign_import_rows(
         campaign_id=campaign.pk,
         rows=[
-            {"email": f"p{i}@example.com", "name": f"P{i}", "region": "US-CA"}
-            for i in range(count)
+            {"email": f"p{i}@example.com", "name": f"P{i}", "region": "US-CA"} for i in range(count)
         ],
         actor=user,
     )

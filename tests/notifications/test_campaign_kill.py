@@ -154,7 +154,7 @@ def test_three_kill_9s_mid_campaign_and_every_recipient_gets_exactly_one_message
     # The first kill lands while a request is in flight: its rows were neither resent nor
     # lost but marked unknown, then settled by the receipts.
     assert "unknown" in first_pass
-    print(  # the counts for the issue note (pytest -s)
+    print(  # noqa: T201 (the counts for the issue note, shown with pytest -s)
         f"kill -9 after requests {killed_after}; after restart: {first_pass.strip()}; "
         f"personalizations before receipts "
         f"{sent_before_receipts}; requeued after receipts {settled['requeued']}; "
