@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", include("incidents.urls")),
     path("api/v1/", include("incidents.intake.urls")),
     path("api/v1/", include("notifications.urls")),
+    path("api/v1/", include("notifications.filings.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("", health.home, name="home"),
 ]

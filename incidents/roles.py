@@ -13,6 +13,9 @@ VIEWER = [
     "incidents.view_ruleversion",
     "intake.view_alert",
     "intake.view_integration",
+    "filings.view_filing",
+    "filings.view_filingversion",
+    "filings.view_correspondence",
 ]
 ANALYST = [
     *VIEWER,
@@ -20,6 +23,9 @@ ANALYST = [
     "incidents.change_incident",
     "incidents.triage_incident",
     "incidents.assess_incident",
+    "filings.add_filing",
+    "filings.change_filing",
+    "filings.add_correspondence",
 ]
 DPO = [
     *ANALYST,
@@ -45,8 +51,18 @@ DPO = [
     "notifications.view_importrun",
     "notifications.view_outboundmessage",
     "notifications.view_receiptevent",
+    "filings.submit_filing",
 ]
-ADMIN_APPS = ("incidents", "intake", "notifications", "auth", "django_q", "authtoken", "axes")
+ADMIN_APPS = (
+    "incidents",
+    "intake",
+    "notifications",
+    "filings",
+    "auth",
+    "django_q",
+    "authtoken",
+    "axes",
+)
 
 ROLES: dict[str, list[str] | None] = {
     "viewer": VIEWER,
