@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "incidents",
     "incidents.intake",
     "notifications",
+    "notifications.notices",
     "notifications.filings",
     "breachdesk",
 ]
@@ -217,9 +218,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # The provider libraries log whole request bodies (recipients' addresses and names, and
-    # python_http_client even the API key) at DEBUG/INFO: never below WARNING.
+    # python_http_client even the API key) at DEBUG/INFO: never below WARNING. WeasyPrint
+    # logs every rendering step at INFO; only its warnings matter.
     "loggers": {
         "python_http_client": {"level": "WARNING"},
         "twilio.http_client": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
