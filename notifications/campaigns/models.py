@@ -37,6 +37,14 @@ class Campaign(models.Model):
     name = models.CharField(max_length=200)
     channels = models.JSONField(default=list, help_text='e.g. ["email", "sms"]')
     default_language = models.CharField(max_length=8, default="en")
+    notice_version = models.ForeignKey(
+        "notices.NoticeVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text="The approved notice version this campaign sends.",
+    )
     content = models.JSONField(
         default=dict,
         blank=True,

@@ -27,6 +27,7 @@ from notifications.campaigns.sending import ChunkOutcome, chunk_lease, chunk_sen
 from notifications.channels.base import CHANNEL_KINDS
 from notifications.models import Campaign, Delivery, ImportRun, Recipient, SendChunk
 from notifications.models import CampaignStatus as Status
+from notifications.notices.models import NoticeVersion
 
 logger = logging.getLogger(__name__)
 WORK_TASK = "notifications.tasks.campaign_work"
@@ -61,9 +62,14 @@ def campaign_create(
     channels: list[str],
     default_language: str = "en",
     content: Mapping[str, Any] | None = None,
+    notice_version_id: int | None = None,
     now: datetime | None = None,
 ) -> Campaign:
-    """A draft campaign for an incident's affected people (recipients are imported next)."""
+    """A draft campaign for an incident's affected people (recipients are imported next).
+
+    What it sends is an APPROVED notice version of the same incident (else 409), or, with no
+    version, the campaign's own `content` (tests, tools, notices drafted elsewhere).
+    """
     now = aware_utc(now or now_utc())
     incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None:
@@ -73,8 +79,16 @@ def campaign_create(
         raise InvalidInput("default_language must be an ISO 639-1 code.", field="default_language")
     if not name.strip():
         raise InvalidInput("name is required.", field="name")
+    version = None
+    if notice_version_id is not None:
+        version = _approved_version(notice_version_id, incident_id=incident.pk)
+    elif not content:
+        raise InvalidInput(
+            "Give notice_version (an approved notice) or content.", field="notice_version"
+        )
     campaign = Campaign.objects.create(
         incident=incident,
+        notice_version=version,
         name=name.strip()[:200],
         channels=_check_channels(channels),
         default_language=language,
@@ -87,10 +101,35 @@ def campaign_create(
         action="campaign.created",
         object_type="campaign",
         object_id=campaign.pk,
-        data={"incident": incident.reference, "channels": campaign.channels},
+        data={
+            "incident": incident.reference,
+            "channels": campaign.channels,
+            "notice_version": version.pk if version else None,
+            "notice_content_hash": version.content_hash if version else None,
+        },
         now=now,
     )
     return campaign
+
+
+def _approved_version(version_id: int, *, incident_id: int) -> NoticeVersion:
+    """The notice version if it belongs to the incident and is approved (else 404/409)."""
+    version = NoticeVersion.objects.select_related("notice").filter(pk=version_id).first()
+    if version is None or version.notice.incident_id != incident_id:
+        raise DomainError(
+            "Notice version not found for this incident.",
+            code="not_found",
+            status=404,
+            field="notice_version",
+        )
+    if not version.is_approved:
+        raise DomainError(
+            f"Notice version {version.number} is not approved: a DPO approves a notice before "
+            "it is sent.",
+            code="precondition_failed",
+            field="notice_version",
+        )
+    return version
 
 
 def _importable(campaign_id: int) -> Campaign:
@@ -257,6 +296,8 @@ def campaign_start(*, campaign_id: int, actor: Actor, now: datetime | None = Non
         raise DomainError(f"The campaign is already {campaign.status}.", field="status")
     if not Recipient.objects.filter(campaign=campaign).exists():
         raise DomainError("Import recipients before starting.", field="recipients")
+    if campaign.notice_version_id:  # the approval may have been withdrawn since
+        _approved_version(campaign.notice_version_id, incident_id=campaign.incident_id)
     created = deliveries_create(campaign)
     campaign.status, campaign.started_at = Status.SENDING, now
     campaign.obligation_ids = list(
