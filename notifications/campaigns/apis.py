@@ -83,6 +83,7 @@ class CampaignListCreateApi(APIView):
         name = serializers.CharField(max_length=200)
         channels = serializers.ListField(child=serializers.CharField(), allow_empty=False)
         default_language = serializers.CharField(max_length=8, default="en")
+        notice = serializers.IntegerField(required=False, allow_null=True, default=None)
         notice_version = serializers.IntegerField(required=False, allow_null=True, default=None)
         content = serializers.DictField(required=False, default=dict)
 
@@ -99,6 +100,7 @@ class CampaignListCreateApi(APIView):
         campaign = services.campaign_create(
             incident_id=pk,
             actor=request.user,
+            notice_id=fields.pop("notice"),
             notice_version_id=fields.pop("notice_version"),
             **fields,
         )

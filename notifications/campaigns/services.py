@@ -27,7 +27,7 @@ from notifications.campaigns.sending import ChunkOutcome, chunk_lease, chunk_sen
 from notifications.channels.base import CHANNEL_KINDS
 from notifications.models import Campaign, Delivery, ImportRun, Recipient, SendChunk
 from notifications.models import CampaignStatus as Status
-from notifications.notices.models import NoticeVersion
+from notifications.notices.models import Notice, NoticeVersion
 
 logger = logging.getLogger(__name__)
 WORK_TASK = "notifications.tasks.campaign_work"
@@ -63,6 +63,7 @@ def campaign_create(
     default_language: str = "en",
     content: Mapping[str, Any] | None = None,
     notice_version_id: int | None = None,
+    notice_id: int | None = None,
     now: datetime | None = None,
 ) -> Campaign:
     """A draft campaign for an incident's affected people (recipients are imported next).
@@ -79,18 +80,30 @@ def campaign_create(
         raise InvalidInput("default_language must be an ISO 639-1 code.", field="default_language")
     if not name.strip():
         raise InvalidInput("name is required.", field="name")
+    channels = _check_channels(channels)
     version = None
+    if notice_id is not None and notice_version_id is None:
+        notice = Notice.objects.filter(pk=notice_id, incident_id=incident.pk).first()
+        if notice is None:
+            raise DomainError(
+                "Notice not found for this incident.", code="not_found", status=404, field="notice"
+            )
+        if notice.approved_version_id is None:
+            raise DomainError(
+                "The notice has no approved version: a DPO approves a notice before it is sent.",
+                code="precondition_failed",
+                field="notice",
+            )
+        notice_version_id = notice.approved_version_id  # pinned: later edits do not change it
     if notice_version_id is not None:
         version = _approved_version(notice_version_id, incident_id=incident.pk)
     elif not content:
-        raise InvalidInput(
-            "Give notice_version (an approved notice) or content.", field="notice_version"
-        )
+        raise InvalidInput("Give notice (an approved notice) or content.", field="notice")
     campaign = Campaign.objects.create(
         incident=incident,
         notice_version=version,
         name=name.strip()[:200],
-        channels=_check_channels(channels),
+        channels=channels,
         default_language=language,
         content=dict(content or {}),
         created_by=actor_label(actor),

@@ -32,12 +32,23 @@ def test_only_an_approved_notice_version_can_be_sent(
     assert refused.json()["field"] == "notice_version"
     assert "not approved" in refused.json()["detail"]
     assert create(api, incident, 999_999).status_code == 404
+    by_notice = api["dpo"].post(
+        f"/api/v1/incidents/{incident}/campaigns/",
+        {"name": "N", "channels": ["sms"], "notice": notice["id"]},
+        format="json",
+    )
+    assert by_notice.status_code == 409
+    assert by_notice.json()["field"] == "notice"
 
     approved = api["dpo"].post(
         f"/api/v1/notices/{notice['id']}/approve/", {"version": 1}, format="json"
     )
     assert approved.status_code == 200, approved.content
-    created = create(api, incident, version.pk)
+    created = api["dpo"].post(
+        f"/api/v1/incidents/{incident}/campaigns/",
+        {"name": "Notice to customers", "channels": ["email"], "notice": notice["id"]},
+        format="json",
+    )
     assert created.status_code == 201, created.content
     campaign_id = created.json()["id"]
     assert created.json()["notice_version"] == version.pk

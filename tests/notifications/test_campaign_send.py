@@ -110,7 +110,12 @@ def test_sendgrid_batches_personalizations_with_substitutions_and_our_refs(
         "value": "Dear {{name}}, your account {{account}} was affected.",
     }
     p0 = first_en["personalizations"][0]
-    assert p0["substitutions"] == {"{{name}}": "Person 0", "{{account}}": "AC-0"}
+    assert p0["substitutions"] == {
+        "{{name}}": "Person 0",
+        "{{account}}": "AC-0",
+        "{{name__html}}": "Person 0",  # HTML-escaped values for the HTML part
+        "{{account__html}}": "AC-0",
+    }
     delivery = Delivery.objects.get(recipient__line=1)
     assert p0["custom_args"] == {"breachdesk_ref": f"d{delivery.pk}"}
     assert (delivery.state, delivery.provider) == ("sent", "sendgrid")
