@@ -21,7 +21,8 @@ from incidents.models import Obligation, Organization
 from incidents.models.obligation import ObligationStatus
 from incidents.selectors import incident_current_assessment
 from incidents.services.audit import audit_append
-from incidents.services.incidents import Actor, actor_label, incident_lock
+from incidents.services.events import Actor, actor_label
+from incidents.services.locks import incident_lock
 
 from . import plain
 from .completeness import completeness
