@@ -567,7 +567,13 @@ def campaigns_sweep(*, now: datetime | None = None) -> dict[str, int]:
     for campaign_id in Campaign.objects.filter(status=Status.SENDING).values_list("pk", flat=True):
         if campaign_complete_if_done(campaign_id=campaign_id):
             report["completed"] += 1
-        elif SendChunk.objects.filter(leasable(now), campaign_id=campaign_id).exists():
+        elif (
+            SendChunk.objects.filter(leasable(now), campaign_id=campaign_id).exists()
+            # A worker holding a live lease keeps going by itself: no extra tasks.
+            and not SendChunk.objects.filter(
+                campaign_id=campaign_id, state="leased", lease_until__gte=now
+            ).exists()
+        ):
             campaign_fan_out(campaign_id=campaign_id)
             report["restarted"] += 1
     cutoff = now - timedelta(days=settings.NOTIFICATIONS_CAMPAIGN_PURGE_DAYS)

@@ -338,3 +338,23 @@ def test_connection_refused_is_retried_because_nothing_was_sent():
         channel.post({"personalizations": []}, recipient="batch")
     assert caught.value.retryable
     assert not caught.value.outcome_unknown
+
+
+@pytest.mark.django_db
+def test_the_sweep_restarts_abandoned_work_but_not_a_live_worker(
+    ca_breach, assignee, settings, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATIONS_EMAIL_BATCH = 2
+    campaign = prepared(ca_breach, assignee, people(4))
+    with time_machine.travel(LATER, tick=False):
+        services.campaign_start(campaign_id=campaign.pk, actor=assignee)  # tasks never ran
+        chunk_lease(campaign_id=campaign.pk)  # a live worker holds one chunk
+        assert services.campaigns_sweep()["restarted"] == 0
+    with (
+        time_machine.travel(LATER + timedelta(minutes=10), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert services.campaigns_sweep()["restarted"] == 1  # its lease expired
+    campaign.refresh_from_db()
+    assert by_state(campaign) == {"sent": 4}
+    assert campaign.status == "completed"
