@@ -270,6 +270,27 @@ def bench_send(db_path: str, campaign_id: int, workers: int, delay_ms: float) ->
     }
 
 
+def requeue(db_path: Path) -> int:
+    """Put an already sent benchmark campaign back to `queued` (for --send-only)."""
+    db = sqlite3.connect(db_path)
+    with db:
+        db.execute(
+            "UPDATE notifications_delivery SET state = 'queued', provider = '', tries = 0, "
+            "provider_message_id = '', sent_at = NULL, attempted_at = NULL"
+        )
+        db.execute(
+            "UPDATE notifications_sendchunk SET state = 'pending', lease_token = NULL, "
+            "lease_until = NULL, not_before = NULL, tries = 0"
+        )
+        db.execute(
+            "UPDATE notifications_campaign SET status = 'sending', completed_at = NULL, "
+            "first_sent_at = NULL, last_sent_at = NULL"
+        )
+    (campaign_id,) = db.execute("SELECT MIN(id) FROM notifications_campaign").fetchone()
+    db.close()
+    return campaign_id
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--phase":
         phase, rest = sys.argv[2], sys.argv[3:]
@@ -285,12 +306,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--delay-ms", type=float, default=50)
     parser.add_argument("--dir", default="")
+    parser.add_argument(
+        "--send-only",
+        action="store_true",
+        help="reuse the imported database in --dir: queue its deliveries again and only send",
+    )
     args = parser.parse_args()
     work = Path(args.dir or tempfile.mkdtemp(prefix="bd-bench-campaigns-"))
     work.mkdir(parents=True, exist_ok=True)
     send_size = args.send or max(args.rows)
     results = {}
-    for rows in args.rows:
+    if args.send_only:
+        db_path = work / f"ours-{send_size}.sqlite3"
+        results[send_size] = (None, {"campaign_id": requeue(db_path)}, db_path)
+    for rows in [] if args.send_only else args.rows:
         csv_path = work / f"recipients-{rows}.csv"
         if not csv_path.exists():
             generate(csv_path, rows)
