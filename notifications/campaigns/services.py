@@ -229,8 +229,11 @@ def campaign_population_sync(
     changes: dict[str, Any] = {"residents": residents}
     if (incident.subjects_count or 0) < campaign.recipients_count:
         changes["subjects_count"] = campaign.recipients_count
-    if incident.archived_at is None:
+    population_error = ""
+    try:
         incident_update(incident_id=incident.pk, actor=actor, changes=changes, now=now)
+    except DomainError as exc:  # e.g. an archived incident is read-only: the import stands
+        population_error = exc.message
     audit_append(
         actor=actor_label(actor),
         action="campaign.recipients_imported",
@@ -242,6 +245,7 @@ def campaign_population_sync(
             "duplicates": campaign.duplicates_count,
             "rejected": campaign.rejected_count,
             "regions": regions,
+            "population_not_updated": population_error,
         },
         now=now,
     )
