@@ -11,6 +11,7 @@ from rest_framework import filters, generics, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
@@ -47,6 +48,7 @@ class TokenObtainApi(ObtainAuthToken):
     """Exchange a username and password for an API token (lockout after repeated failures)."""
 
     throttle_classes = [AnonRateThrottle]
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # the API's JSON parser only
 
 
 def _incident(pk: int) -> Incident:

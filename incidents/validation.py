@@ -1,5 +1,6 @@
 """One-row validation shared by the model (full_clean), services and serializers."""
 
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import pycountry
@@ -13,6 +14,21 @@ LIST_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "subject_categories": vocab.SUBJECT_CATEGORIES,
     "mitigations": vocab.MITIGATIONS,
 }
+
+
+# When something happened to personal data: not before computers kept it (1970), and not
+# later than now, give or take the clock skew of the client that reports it.
+EARLIEST_EVENT = datetime(1970, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def event_time_problem(value: datetime, now: datetime) -> str | None:
+    """Why `value` is not a plausible time of a breach event or of meeting a duty, or None."""
+    if value < EARLIEST_EVENT:
+        return "is before 1970-01-01T00:00:00Z: not a plausible time"
+    if value > now + FUTURE_TOLERANCE:
+        return "cannot be in the future (more than 5 minutes ahead of the server clock)"
+    return None
 
 
 @cache

@@ -14,6 +14,7 @@ from incidents.models.incident import EventKind, IncidentSource
 from incidents.risk import Facts
 from incidents.services.audit import audit_append, jsonable
 from incidents.status import REASON_REQUIRED, IncidentStatus, check_transition
+from incidents.validation import event_time_problem
 
 Actor = AbstractBaseUser | str | None
 
@@ -159,10 +160,10 @@ def _normalise(field: str, value: Any) -> Any:
 
 
 def _check_times(incident: Incident, now: datetime) -> None:
-    for field in ("aware_at", "detected_at", "occurred_from", "contained_at"):
+    for field in ("aware_at", "detected_at", "occurred_from", "occurred_to", "contained_at"):
         value = getattr(incident, field)
-        if value is not None and value > now:
-            raise InvalidInput(f"{field} cannot be in the future.", field=field)
+        if value is not None and (problem := event_time_problem(value, now)):
+            raise InvalidInput(f"{field} {problem}.", field=field)
 
 
 def _sync_country_index(incident: Incident) -> None:

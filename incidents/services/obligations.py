@@ -19,6 +19,7 @@ from incidents.models import Incident, Obligation, Organization, RuleVersion
 from incidents.models.incident import EventKind
 from incidents.models.obligation import ObligationStatus
 from incidents.services.incidents import Actor, event_record, incident_lock
+from incidents.validation import event_time_problem
 
 FINAL_STATUSES = (ObligationStatus.MET, ObligationStatus.LATE, ObligationStatus.WAIVED)
 
@@ -284,8 +285,8 @@ def obligation_meet(
             field="status",
             current=obligation.status,
         )
-    if met_at > now:
-        raise InvalidInput("met_at cannot be in the future.", field="met_at")
+    if problem := event_time_problem(met_at, now):
+        raise InvalidInput(f"met_at {problem}.", field="met_at")
     if obligation.clock_started_at and met_at < obligation.clock_started_at:
         raise InvalidInput("met_at is before the clock started.", field="met_at")
     late = obligation.due_at is not None and met_at > obligation.due_at
