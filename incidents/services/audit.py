@@ -56,35 +56,75 @@ def audit_append(
     now: datetime,
 ) -> AuditEntry:
     """Append one entry; must run inside the caller's transaction (the head row is locked)."""
+    (entry,) = audit_append_many(
+        [
+            AuditRecord(
+                actor=actor,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                data=data,
+                now=now,
+            )
+        ]
+    )
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    actor: str
+    action: str
+    object_type: str
+    object_id: object
+    data: dict[str, Any]
+    now: datetime
+
+
+def audit_append_many(records: list[AuditRecord]) -> list[AuditEntry]:
+    """Append entries in order with three queries whatever their number (lock the head, one
+    bulk INSERT, move the head); inside the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_append must run inside a transaction")
+    if not records:
+        return []
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-    seq = head.seq + 1
-    clean = jsonable(data)
-    payload = canonical(
-        seq=seq,
-        occurred_at=now,
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        data=clean,
-    )
-    digest = entry_hash(head.hash, payload)
-    entry = AuditEntry.objects.create(
-        seq=seq,
-        occurred_at=now,
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        data=clean,
-        prev_hash=head.hash,
-        hash=digest,
-    )
-    head.seq, head.hash = seq, digest
+    seq, prev = head.seq, head.hash
+    entries = []
+    for record in records:
+        seq += 1
+        clean = jsonable(record.data)
+        object_id = str(record.object_id)
+        digest = entry_hash(
+            prev,
+            canonical(
+                seq=seq,
+                occurred_at=record.now,
+                actor=record.actor,
+                action=record.action,
+                object_type=record.object_type,
+                object_id=object_id,
+                data=clean,
+            ),
+        )
+        entries.append(
+            AuditEntry(
+                seq=seq,
+                occurred_at=record.now,
+                actor=record.actor,
+                action=record.action,
+                object_type=record.object_type,
+                object_id=object_id,
+                data=clean,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        prev = digest
+    AuditEntry.objects.bulk_create(entries, batch_size=1000)
+    head.seq, head.hash = seq, prev
     head.save(update_fields=["seq", "hash"])
-    return entry
+    return entries
 
 
 @dataclass(frozen=True)
