@@ -353,17 +353,28 @@ class _Echo:
         return value
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV
+# injection"); an alert's title, set by any integration token, must not plant one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> object:
+    """A register value as a CSV cell: lists joined, text that a spreadsheet would run as a
+    formula prefixed with an apostrophe (shown as text, the value still readable)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ";".join(str(item) for item in value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_stream() -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(REGISTER_COLUMNS)
     for incident in selectors.register_rows():
-        record = _register_record(incident)
-        yield writer.writerow(
-            [
-                ";".join(value) if isinstance(value, list) else ("" if value is None else value)
-                for value in record.values()
-            ]
-        )
+        yield writer.writerow([csv_cell(value) for value in _register_record(incident).values()])
 
 
 def _json_stream() -> Iterator[str]:
