@@ -32,7 +32,12 @@ from incidents.intake import selectors, services
 from incidents.intake.adapters import BATCH_SOURCES, SOURCES, PayloadError, normalize
 from incidents.intake.adapters.body import parse_json
 from incidents.intake.models import Alert, Integration
-from incidents.intake.signatures import SignatureError, verify
+from incidents.intake.signatures import (
+    REPLAY_WINDOW_SECONDS,
+    SEEN_SIGNATURE_SCHEMES,
+    SignatureError,
+    verify,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -220,9 +225,13 @@ class AlertIntakeApi(APIView):
         headers = _forwarded_headers(request, source)
         if integration.signing_secret:
             try:
-                verify(integration.signing_secret, headers, body, now=time.time())
+                scheme = verify(
+                    integration.signing_secret, headers, body, now=time.time(), source=source
+                )
             except SignatureError as exc:
                 raise AuthenticationFailed(str(exc)) from None
+            if scheme in SEEN_SIGNATURE_SCHEMES:
+                _refuse_replayed_signature(integration, headers[f"{scheme}-hook-signature"])
         received_at = now_utc()
         try:
             alerts = normalize(source, parse_json(body), received_at=received_at, headers=headers)
@@ -268,6 +277,17 @@ def _forwarded_headers(request, source: str) -> dict[str, str]:
         if "ce-specversion" in headers:
             headers["content-type"] = request.headers.get("Content-Type", "")
     return headers
+
+
+def _refuse_replayed_signature(integration: Integration, signature: str) -> None:
+    """A signature whose timestamp it does not cover is accepted once per replay window (the
+    cache is shared by every worker when REDIS_URL is set)."""
+    key = f"intake:seen-signature:{integration.pk}:{signature.strip().lower()[:128]}"
+    if not cache.add(key, 1, timeout=2 * REPLAY_WINDOW_SECONDS):
+        raise AuthenticationFailed(
+            "This signature was already used: the request is a replay. Each delivery must "
+            "be signed afresh."
+        )
 
 
 def _fingerprint(body: bytes) -> str:
