@@ -38,7 +38,7 @@ from incidents.serializers import (
 from incidents.services import assessments as assessment_services
 from incidents.services import incidents as incident_services
 from incidents.services import obligations as obligation_services
-from incidents.services.audit import audit_export_lines
+from incidents.services.audit import audit_checkpoint, audit_export_lines
 from incidents.status import transition_permission
 
 CanView = has_perm("incidents.view_incident")
@@ -289,6 +289,24 @@ class AuditListApi(generics.ListAPIView):
     permission_classes = [has_perm("incidents.view_auditentry")]
     serializer_class = AuditOutputSerializer
     queryset = AuditEntry.objects.order_by("seq")
+
+
+class AuditCheckpointOutputSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    hash = serializers.CharField()
+    issued_at = serializers.CharField()
+    signature = serializers.CharField()
+
+
+class AuditCheckpointApi(APIView):
+    """The signed head of the audit chain; keep it outside BreachDesk and pass it later to
+    `manage.py verify_audit --checkpoint` to detect a shortened or rewritten trail."""
+
+    permission_classes = [has_perm("incidents.view_auditentry")]
+
+    @extend_schema(responses=AuditCheckpointOutputSerializer)
+    def get(self, request):
+        return Response(audit_checkpoint().as_dict())
 
 
 class AuditExportApi(APIView):

@@ -40,5 +40,6 @@ urlpatterns = [
     path("obligations/<int:pk>/waive/", apis.ObligationWaiveApi.as_view(), name="obligation-waive"),
     path("audit/", apis.AuditListApi.as_view(), name="audit-list"),
     path("audit/export/", apis.AuditExportApi.as_view(), name="audit-export"),
+    path("audit/checkpoint/", apis.AuditCheckpointApi.as_view(), name="audit-checkpoint"),
     path("register/export/", apis.RegisterExportApi.as_view(), name="register-export"),
 ]

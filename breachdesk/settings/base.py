@@ -178,6 +178,10 @@ BREACHDESK_BASE_URL = env_str("BREACHDESK_BASE_URL", "http://127.0.0.1:8000")
 # stay with it (GDPR Art. 33(5) documentation). 0 keeps everything.
 BREACHDESK_INTAKE_UNLINKED_PAYLOAD_DAYS = env_int("BREACHDESK_INTAKE_UNLINKED_PAYLOAD_DAYS", 90)
 
+# Key of the audit trail's HMAC chain and of its checkpoints (docs/audit.md). Changing it
+# makes the existing chain unverifiable: set it once, keep it like a database password.
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "")
+
 # Encryption at rest for personal data of affected people (comma-separated Fernet keys,
 # newest first, so keys can be rotated).
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])

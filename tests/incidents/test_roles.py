@@ -81,6 +81,7 @@ MATRIX = [
     ("upcoming", "get", "/api/v1/obligations/upcoming/?hours=48", None, EVERYONE, None),
     ("audit", "get", "/api/v1/audit/", None, DPOS, None),
     ("audit-export", "get", "/api/v1/audit/export/", None, DPOS, None),
+    ("audit-checkpoint", "get", "/api/v1/audit/checkpoint/", None, DPOS, None),
     ("register-export", "get", "/api/v1/register/export/?as=json", None, DPOS, None),
 ]
 ROLES = ["admin", "dpo", "analyst", "viewer", "anonymous", "integration"]
