@@ -4,10 +4,12 @@ from django.contrib.auth.models import Group, Permission
 
 VIEWER = [
     "incidents.view_incident",
+    "notifications.view_campaign",
     "incidents.view_incidentevent",
     "incidents.view_assessment",
     "incidents.view_obligation",
     "incidents.view_organization",
+    "incidents.view_authority",
     "incidents.view_ruleversion",
     "intake.view_alert",
     "intake.view_integration",
@@ -28,6 +30,7 @@ DPO = [
     "incidents.archive_incident",
     "incidents.view_auditentry",
     "incidents.change_organization",
+    "incidents.change_authority",
     "notifications.view_outboxmessage",
     "notifications.view_oncallcontact",
     "notifications.add_oncallcontact",
@@ -35,6 +38,13 @@ DPO = [
     "notifications.view_escalationladder",
     "notifications.change_escalationladder",
     "notifications.view_reminderattempt",
+    "notifications.add_campaign",
+    "notifications.send_campaign",
+    "notifications.export_letters",
+    "notifications.view_delivery",
+    "notifications.view_importrun",
+    "notifications.view_outboundmessage",
+    "notifications.view_receiptevent",
 ]
 ADMIN_APPS = ("incidents", "intake", "notifications", "auth", "django_q", "authtoken", "axes")
 

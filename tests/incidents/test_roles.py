@@ -83,6 +83,10 @@ MATRIX = [
     ("audit-export", "get", "/api/v1/audit/export/", None, DPOS, None),
     ("audit-checkpoint", "get", "/api/v1/audit/checkpoint/", None, DPOS, None),
     ("register-export", "get", "/api/v1/register/export/?as=json", None, DPOS, None),
+    ("authorities", "get", "/api/v1/authorities/?region=eu", None, EVERYONE, None),
+    ("authority", "get", "/api/v1/authorities/IE-DPC/", None, EVERYONE, None),
+    ("organization", "get", "/api/v1/organization/", None, EVERYONE, None),
+    ("organization-change", "patch", "/api/v1/organization/", {"dpo_name": "D"}, DPOS, None),
 ]
 ROLES = ["admin", "dpo", "analyst", "viewer", "anonymous", "integration"]
 
