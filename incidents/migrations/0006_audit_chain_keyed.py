@@ -43,6 +43,6 @@ def unkeyed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("incidents", "0003_alter_incidentevent_kind")]
+    dependencies = [("incidents", "0005_event_kind_notice_campaigns")]
 
     operations = [migrations.RunPython(keyed, unkeyed)]
