@@ -62,6 +62,12 @@ def validate_regions(field: str, values: object) -> list[str]:
     return values
 
 
+# Counts above these are typing errors, not breaches: more people than live on Earth, more
+# records than any breach ever disclosed (the largest known are ~10^10).
+MAX_PEOPLE = 10_000_000_000
+MAX_RECORDS = 10**13
+
+
 def validate_residents(values: object) -> dict[str, int]:
     if not isinstance(values, dict):
         raise ValidationError({"residents": "Must be an object mapping region codes to counts."})
@@ -72,7 +78,32 @@ def validate_residents(values: object) -> dict[str, int]:
             raise ValidationError(
                 {"residents": f"Count for {code} must be a non-negative integer."}
             )
+        if count > MAX_PEOPLE:
+            raise ValidationError(
+                {"residents": f"Count for {code} ({count}) is more people than live on Earth."}
+            )
     return values
+
+
+def residents_total(residents: dict[str, int]) -> int:
+    """People counted in `residents`; a subdivision whose country is listed too (US and
+    US-CA) is part of that country's count, not added to it."""
+    return sum(
+        count
+        for code, count in residents.items()
+        if "-" not in code or code.split("-", 1)[0] not in residents
+    )
+
+
+def population_derived(
+    countries: list[str], residents: dict[str, int], subjects_count: int | None
+) -> tuple[list[str], int | None]:
+    """Residents imply their regions (residents of US-CA make California's duties apply even
+    when `countries` omits it), and give the number of affected people when it is unknown."""
+    regions = sorted(set(countries) | set(residents))
+    if subjects_count is None and residents:
+        subjects_count = residents_total(residents)
+    return regions, subjects_count
 
 
 def validate_vocab_list(field: str, values: object) -> list[str]:
@@ -113,6 +144,27 @@ def validate_incident(incident) -> None:
         and incident.occurred_to < incident.occurred_from
     ):
         raise ValidationError({"occurred_to": "occurred_to must not be before occurred_from."})
+    for field, ceiling, what in (
+        ("subjects_count", MAX_PEOPLE, "people than live on Earth"),
+        ("subjects_min", MAX_PEOPLE, "people than live on Earth"),
+        ("subjects_max", MAX_PEOPLE, "people than live on Earth"),
+        ("records_count", MAX_RECORDS, "records than any breach ever held"),
+        ("records_min", MAX_RECORDS, "records than any breach ever held"),
+        ("records_max", MAX_RECORDS, "records than any breach ever held"),
+    ):
+        value = getattr(incident, field)
+        if value is not None and value > ceiling:
+            raise ValidationError({field: f"{value} is more {what}."})
+    if incident.residents and incident.subjects_count is not None:
+        counted = residents_total(incident.residents)
+        if incident.subjects_count < counted:
+            raise ValidationError(
+                {
+                    "subjects_count": f"subjects_count ({incident.subjects_count}) is less "
+                    f"than the {counted} people counted in residents; correct one of them "
+                    "(or leave subjects_count empty to derive it)."
+                }
+            )
     validate_range(
         "subjects", incident.subjects_count, incident.subjects_min, incident.subjects_max
     )

@@ -14,7 +14,7 @@ from incidents.models.incident import EventKind, IncidentSource
 from incidents.risk import Facts
 from incidents.services.audit import AuditRecord, audit_append_many, jsonable
 from incidents.status import REASON_REQUIRED, IncidentStatus, check_transition
-from incidents.validation import event_time_problem
+from incidents.validation import event_time_problem, population_derived
 
 Actor = AbstractBaseUser | str | None
 
@@ -196,8 +196,24 @@ def _sync_country_index(incident: Incident) -> None:
     incident.country_index = "".join(f"|{code}" for code in sorted(set(incident.countries))) + "|"
 
 
+def _derive_population(incident: Incident) -> list[str]:
+    """Residents imply their regions and, if unknown, the number of people; changed fields."""
+    if not isinstance(incident.countries, list) or not isinstance(incident.residents, dict):
+        return []  # validate_incident() names the malformed field
+    countries, subjects = population_derived(
+        incident.countries or [], incident.residents or {}, incident.subjects_count
+    )
+    changed = []
+    if countries != (incident.countries or []):
+        incident.countries, changed = countries, [*changed, "countries"]
+    if subjects != incident.subjects_count:
+        incident.subjects_count, changed = subjects, [*changed, "subjects_count"]
+    return changed
+
+
 def _save_validated(incident: Incident, now: datetime, update_fields: list[str] | None) -> None:
     _check_times(incident, now)
+    derived = _derive_population(incident)
     _sync_country_index(incident)
     # The CheckConstraints are enforced by the database and, with field names, by
     # validate_incident(); skipping their per-constraint queries keeps alert intake fast.
@@ -209,7 +225,8 @@ def _save_validated(incident: Incident, now: datetime, update_fields: list[str] 
     if update_fields is None:
         incident.save()
     else:
-        incident.save(update_fields=[*update_fields, "country_index", "updated_at"])
+        fields = {*update_fields, *derived, "country_index", "updated_at"}
+        incident.save(update_fields=sorted(fields))
 
 
 @transaction.atomic
