@@ -17,6 +17,9 @@ urlpatterns = [
     path("api/v1/", include("incidents.urls")),
     path("api/v1/", include("incidents.intake.urls")),
     path("api/v1/", include("notifications.urls")),
+    path("api/v1/", include("notifications.notices.urls")),
+    path("notices/", include("notifications.notices.public_urls")),
+    path("api/v1/", include("notifications.filings.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("", health.home, name="home"),
 ]

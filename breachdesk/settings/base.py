@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "incidents",
     "incidents.intake",
     "notifications",
+    "notifications.notices",
+    "notifications.filings",
     "breachdesk",
 ]
 
@@ -82,6 +84,9 @@ def database_from_env(default_url: str) -> dict:
 
 DATABASES = {"default": database_from_env(f"sqlite:///{VAR_DIR / 'breachdesk.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Checks `manage.py verify_audit` runs after the chain: each returns a list of problems.
+AUDIT_CROSS_CHECKS = ["notifications.filings.selectors.filing_snapshot_problems"]
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -245,9 +250,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # The provider libraries log whole request bodies (recipients' addresses and names, and
-    # python_http_client even the API key) at DEBUG/INFO: never below WARNING.
+    # python_http_client even the API key) at DEBUG/INFO: never below WARNING. WeasyPrint
+    # logs every rendering step at INFO; only its warnings matter.
     "loggers": {
         "python_http_client": {"level": "WARNING"},
         "twilio.http_client": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -43,6 +43,6 @@ def unkeyed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("incidents", "0005_event_kind_notice_campaigns")]
+    dependencies = [("incidents", "0006_event_kind_filings")]
 
     operations = [migrations.RunPython(keyed, unkeyed)]
