@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import filters, generics, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -32,6 +33,7 @@ from incidents.serializers import (
     MeetInputSerializer,
     ObligationOutputSerializer,
     OverrideInputSerializer,
+    RegisterRecordSerializer,
     TransitionInputSerializer,
     WaiveInputSerializer,
 )
@@ -415,7 +417,10 @@ class RegisterExportApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("as", str, enum=["csv", "json"], required=False)],
-        responses={(200, "text/csv"): str, (200, "application/json"): str},
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/json"): RegisterRecordSerializer(many=True),
+        },
     )
     def get(self, request):
         fmt = request.query_params.get("as", "csv")

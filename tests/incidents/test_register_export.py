@@ -87,3 +87,21 @@ def test_an_integration_cannot_plant_a_formula_through_an_alert_title(api, org):
     assert "\n=cmd" not in body
     assert ",=cmd" not in body
     assert "'=cmd" in body
+
+
+@pytest.mark.django_db
+def test_json_export_matches_its_schema(api, dpo, org):
+    incident_create(actor=dpo, data={"title": "Schema", "aware_at": utc(2026, 2, 1)})
+    rows = json.loads(
+        b"".join(api["dpo"].get("/api/v1/register/export/?as=json").streaming_content)
+    )
+    schema = api["dpo"].get("/api/schema/?format=json").json()
+    op = schema["paths"]["/api/v1/register/export/"]["get"]["responses"]["200"]["content"]
+    items = op["application/json"]["schema"]
+    assert items["type"] == "array"
+    component = items["items"]["$ref"].rsplit("/", 1)[1]
+    properties = schema["components"]["schemas"][component]["properties"]
+    assert set(properties) == set(rows[0])
+    for name, value in rows[0].items():
+        if value is None:
+            assert properties[name].get("nullable"), name
