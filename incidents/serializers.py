@@ -155,8 +155,8 @@ class AssessmentSummarySerializer(serializers.ModelSerializer):
 
 
 class IncidentOutputSerializer(serializers.ModelSerializer):
-    reporter = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reporter = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     detected_at = AwareDateTimeField(read_only=True, allow_null=True)
     occurred_from = AwareDateTimeField(read_only=True, allow_null=True)
     occurred_to = AwareDateTimeField(read_only=True, allow_null=True)
