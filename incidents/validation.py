@@ -6,15 +6,7 @@ from functools import cache
 import pycountry
 from django.core.exceptions import ValidationError
 
-from incidents.risk import vocab
-
-LIST_VOCABULARIES: dict[str, tuple[str, ...]] = {
-    "breach_types": vocab.BREACH_TYPES,
-    "data_categories": vocab.DATA_CATEGORIES,
-    "subject_categories": vocab.SUBJECT_CATEGORIES,
-    "mitigations": vocab.MITIGATIONS,
-}
-
+from incidents.risk.values import TUPLE_FIELDS as LIST_VOCABULARIES
 
 # When something happened to personal data: not before computers kept it (1970), and not
 # later than now, give or take the clock skew of the client that reports it.

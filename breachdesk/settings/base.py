@@ -148,7 +148,12 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationRoleEnum": "incidents.models.organization.OrgRole",
+        "IncidentRoleEnum": "incidents.models.incident.IncidentRole",
+        "FilingChannelEnum": "notifications.filings.models.FilingChannel",
+        "EvidenceChannelEnum": "incidents.models.obligation.EVIDENCE_CHANNELS",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

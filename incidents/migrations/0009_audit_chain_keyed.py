@@ -43,6 +43,6 @@ def unkeyed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("incidents", "0006_event_kind_filings")]
+    dependencies = [("incidents", "0008_event_kind_notices")]
 
     operations = [migrations.RunPython(keyed, unkeyed)]
