@@ -56,7 +56,10 @@ def test_a_few_minutes_of_client_clock_skew_is_accepted(api, org):
 def test_met_at_out_of_range_or_implausible_is_400(api, dpo, org, value):
     incident = incident_create(actor=dpo, data={"title": "x", "aware_at": NOW, "countries": ["FR"]})
     obligation = incident.obligations.get(rule_code="eu-gdpr-33-1-sa")
-    response = api["dpo"].post(f"/api/v1/obligations/{obligation.pk}/meet/", {"met_at": value})
+    evidence = {"channel": "email", "recipient": "CNIL", "reference": "case-1"}
+    response = api["dpo"].post(
+        f"/api/v1/obligations/{obligation.pk}/meet/", {"met_at": value, "evidence": evidence}
+    )
     assert response.status_code == 400
     assert "met_at" in response.json()["errors"]
 
