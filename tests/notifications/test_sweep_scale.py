@@ -18,7 +18,9 @@ RECIPIENTS = 3  # the assignee, the DPO by e-mail and by SMS (fixtures)
 
 
 def copies(duty: Obligation, count: int) -> list[Obligation]:
-    """`count` more incidents, each with the same running authority duty as `duty`."""
+    """`count` more incidents, each with the same running authority duty as `duty` (the only
+    duty left on the template incident, so the counts below are exact)."""
+    Obligation.objects.filter(incident=duty.incident).exclude(pk=duty.pk).delete()
     template = duty.incident
     incidents = []
     for number in range(count):
