@@ -37,6 +37,10 @@ def customer(api, name, email, hours, language="fr"):
 def processor_incident(api, org):
     acme = customer(api, "Acme Retail SE", "privacy@acme.example", 36)
     beta = customer(api, "Beta Bank AG", "dpo@beta.example", None, language="de")
+    host = api["dpo"].post(
+        "/api/v1/parties/", {"kind": "sub_processor", "name": "Hosting AS"}, format="json"
+    )
+    assert host.status_code == 201, host.json()
     with time_machine.travel(AWARE + timedelta(minutes=10), tick=False):
         response = api["dpo"].post(
             "/api/v1/incidents/",
@@ -45,6 +49,8 @@ def processor_incident(api, org):
                 "summary": "A storage bucket with the customers' order exports was public.",
                 "role": "processor",
                 "controllers": [acme["id"], beta["id"]],
+                "source_party": host.json()["id"],
+                "source_notified_at": "2026-04-14T08:00:00Z",
                 "aware_at": "2026-04-14T08:00:00Z",
                 "detected_at": "2026-04-14T07:30:00Z",
                 "countries": ["FR", "DE"],
@@ -81,6 +87,10 @@ def test_processor_sends_each_customer_its_notice_and_meets_both_clocks(api, pro
         assert filing["language"] == "fr"  # the customer's language
         assert "Acme Retail SE" in filing["recipient"]
         assert filing["content"]["approx_subjects"] == {"count": 1200}
+        assert filing["content"]["other_entities_involved"] == (
+            "The breach happened at Hosting AS (Sub-processor we use); "
+            "it told us on 2026-04-14T08:00:00Z."
+        )
         assert filing["completeness"]["submittable"] is True
         url = f"/api/v1/filings/{filing['id']}/send/"
         assert api["analyst"].post(url).status_code == 403
