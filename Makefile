@@ -33,8 +33,9 @@ demo: migrate
 STOP_SECONDS ?= 10
 run: demo
 	@echo ""
-	@echo "BreachDesk is starting on $(BASE_URL)/  (admin: $(BASE_URL)/admin/, API docs: $(BASE_URL)/api/docs/)"
-	@echo "Log in with one of the demo logins printed above. Press Ctrl-C to stop web and worker."
+	@echo "BreachDesk workspace: $(BASE_URL)/  (admin: $(BASE_URL)/admin/, API docs: $(BASE_URL)/api/docs/)"
+	@echo "Sign in with a demo login printed above (dpo/admin also ask for a code: $(PY) manage.py totp_code dpo)."
+	@echo "Press Ctrl-C to stop web and worker."
 	@set -m; export BREACHDESK_BASE_URL=$(BASE_URL); \
 	  $(PY) manage.py qcluster & worker=$$!; \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT) & web=$$!; \

@@ -1,13 +1,8 @@
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import render
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
-
-
-def home(request: HttpRequest):
-    return render(request, "home.html")

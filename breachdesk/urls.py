@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -9,6 +10,8 @@ from drf_spectacular.views import (
 from breachdesk import health
 
 urlpatterns = [
+    # The admin signs in through the workspace (password, then the second factor).
+    path("admin/login/", RedirectView.as_view(url="/login/", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: no inline script for the CSP.
@@ -21,5 +24,5 @@ urlpatterns = [
     path("notices/", include("notifications.notices.public_urls")),
     path("api/v1/", include("notifications.filings.urls")),
     path("healthz", health.healthz, name="healthz"),
-    path("", health.home, name="home"),
+    path("", include("breachdesk.web.urls")),
 ]

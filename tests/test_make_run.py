@@ -83,7 +83,7 @@ def test_make_run_prints_the_real_port_and_ctrl_c_stops_both_quickly(tmp_path):
                 os.kill(pid, signal.SIGKILL)
     text = log.read_text()
     assert f"http://127.0.0.1:{port}/api/v1/alerts/generic/" in text  # the curl line
-    assert f"starting on http://127.0.0.1:{port}/" in text
+    assert f"workspace: http://127.0.0.1:{port}/" in text
     assert ":8000" not in text
     assert stopped_in < 12, text
     assert _ours(tmp_path) == []  # neither web nor worker survives

@@ -8,7 +8,7 @@ from django.test import Client
 
 from incidents.models import Obligation
 from notifications.campaigns.models import OutboundMessage
-from tests.conftest import utc
+from tests.conftest import sign_in_verified, utc
 from tests.filings.conftest import AWARE as CONTROLLER_AWARE
 from tests.filings.conftest import draft
 
@@ -138,7 +138,7 @@ def test_dpo_sends_a_customer_notice_from_the_admin(api, users, processor_incide
     dpo.is_staff = True
     dpo.save()
     client = Client()
-    client.force_login(dpo)
+    sign_in_verified(client, dpo)
     with time_machine.travel(AWARE + timedelta(hours=3), tick=False):
         created = client.post(
             "/admin/filings/filing/add/",

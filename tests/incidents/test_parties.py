@@ -7,7 +7,7 @@ import time_machine
 
 from incidents.models import AuditEntry, InternalTarget, Organization, Party
 from incidents.services.incidents import incident_create
-from tests.conftest import utc
+from tests.conftest import sign_in_verified, utc
 
 AWARE = utc(2026, 4, 14, 8)
 
@@ -238,7 +238,7 @@ def test_parties_and_internal_targets_in_the_admin_go_through_the_services(users
     admin_user = users["admin"]
     admin_user.is_staff = True
     admin_user.save()
-    client.force_login(admin_user)
+    sign_in_verified(client, admin_user)
     for url in (
         "/admin/incidents/party/",
         "/admin/incidents/party/add/",
