@@ -92,7 +92,7 @@ def population_derived(
 ) -> tuple[list[str], int | None]:
     """Residents imply their regions (residents of US-CA make California's duties apply even
     when `countries` omits it), and give the number of affected people when it is unknown."""
-    regions = sorted(set(countries) | set(residents))
+    regions = [*countries, *(code for code in sorted(residents) if code not in countries)]
     if subjects_count is None and residents:
         subjects_count = residents_total(residents)
     return regions, subjects_count
