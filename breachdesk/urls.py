@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from breachdesk import health
+from breachdesk import health, metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/v1/", include("incidents.intake.urls")),
     path("api/v1/", include("notifications.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.healthz_live, name="healthz-live"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("", health.home, name="home"),
 ]

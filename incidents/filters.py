@@ -37,7 +37,9 @@ class AwareDateTimeFilter(django_filters.Filter):
 
 
 class IncidentFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices)
+    # An incident has one status, so `status IN (...)` cannot repeat a row: no DISTINCT (the
+    # filter's default would make the page count a SELECT DISTINCT over every column).
+    status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices, distinct=False)
     source = django_filters.ChoiceFilter(choices=IncidentSource.choices)
     country = django_filters.CharFilter(method="filter_country", label="Country or subdivision")
     q = django_filters.CharFilter(method="filter_text", label="Text search")

@@ -119,3 +119,20 @@ def register_rows(chunk_size: int = 2000) -> Iterator[Incident]:
             incident.authority_delay_reason = filed.delay_reason if filed else None
             yield incident
         last_id = ids[-1]
+
+
+def obligations_due_counts(*, now: datetime, within_hours: tuple[int, ...] = (24, 72)) -> dict:
+    """Pending obligations already past their deadline, and due within each horizon (metrics).
+
+    A deadline is the hard `due_at`, or the internal target when there is no hard one.
+    """
+    pending = Obligation.objects.filter(status=ObligationStatus.PENDING)
+    deadline = Q(due_at__isnull=False) & Q(due_at__lt=now)
+    counts = {"overdue": pending.filter(deadline | Q(due_at__isnull=True, soft_due_at__lt=now))}
+    for hours in within_hours:
+        horizon = now + timedelta(hours=hours)
+        counts[f"due_{hours}h"] = pending.filter(
+            Q(due_at__gte=now, due_at__lte=horizon)
+            | Q(due_at__isnull=True, soft_due_at__gte=now, soft_due_at__lte=horizon)
+        )
+    return {name: queryset.count() for name, queryset in counts.items()}

@@ -1,10 +1,23 @@
-"""The endpoint x role matrix: every endpoint refuses every role that should not reach it."""
+"""The endpoint x role matrix: every endpoint refuses every role that should not reach it.
+
+Every operation of the OpenAPI schema must have a row in MATRIX (or, when users' roles do not
+apply to it, an entry in OTHER_AUTH naming what authenticates it and where that is tested):
+a new endpoint without one fails `test_matrix_covers_every_operation_of_the_schema`.
+"""
+
+import json
+import re
 
 import pytest
+from django.test import Client
+from django.urls import resolve
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from incidents.intake.services import integration_create
 from incidents.services.assessments import assessment_compute
 from incidents.services.incidents import incident_create, incident_transition
+from notifications.services import calendar_token_rotate
 from tests.conftest import utc
 
 EVERYONE = {"admin", "dpo", "analyst", "viewer"}
@@ -82,7 +95,20 @@ MATRIX = [
     ("audit", "get", "/api/v1/audit/", None, DPOS, None),
     ("audit-export", "get", "/api/v1/audit/export/", None, DPOS, None),
     ("register-export", "get", "/api/v1/register/export/?as=json", None, DPOS, None),
+    ("alerts", "get", "/api/v1/alerts/", None, EVERYONE, None),
+    ("alert", "get", "/api/v1/alerts/{alert}/", None, EVERYONE, None),
+    ("alert-payload", "get", "/api/v1/alerts/{alert}/payloads/1/", None, EVERYONE, None),
+    ("alert-attach", "post", "/api/v1/alerts/{alert}/attach/", {"incident": "{id}"}, WRITERS, None),
+    ("alert-detach", "post", "/api/v1/alerts/{alert}/detach/", {"reason": "noise"}, WRITERS, None),
+    ("calendar-token", "post", "/api/v1/calendar/token/", None, EVERYONE, None),
+    ("calendar-revoke", "delete", "/api/v1/calendar/token/", None, EVERYONE, "calendar"),
 ]
+# Operations that users' roles do not govern: what authenticates them, and their tests.
+OTHER_AUTH = {
+    "POST /api/v1/auth/token/": "username and password (test_token_endpoint_issues_tokens_...)",
+    "POST /api/v1/alerts/{source}/": "the integration's token (tests/intake/test_intake_api.py)",
+    "GET /api/v1/calendar/{token}.ics": "the feed secret (tests/notifications/test_calendar_api)",
+}
 ROLES = ["admin", "dpo", "analyst", "viewer", "anonymous", "integration"]
 
 
@@ -91,12 +117,24 @@ ROLES = ["admin", "dpo", "analyst", "viewer", "anonymous", "integration"]
 @pytest.mark.parametrize(
     ("name", "method", "url", "body", "allowed", "setup"), MATRIX, ids=[row[0] for row in MATRIX]
 )
-def test_role_matrix(name, method, url, body, allowed, setup, role, api, dpo, org):
+def test_role_matrix(name, method, url, body, allowed, setup, role, api, users, dpo, org):
     incident = _incident(dpo, "assessing" if setup == "assessing" else "triage")
+    if setup == "calendar" and role in users:
+        calendar_token_rotate(user=users[role])
     if setup == "assessed":
         assessment_compute(incident_id=incident.pk, actor=dpo)
     obligation = _pending_obligation(incident)
-    target = url.format(id=incident.pk, obligation=obligation.pk if obligation else 0)
+    ids = {
+        "id": incident.pk,
+        "obligation": obligation.pk if obligation else 0,
+        "alert": _alert() if "{alert}" in url else 0,
+    }
+    target = url.format(**ids)
+    if body:
+        body = {
+            key: int(value.format(**ids)) if "{" in str(value) else value
+            for key, value in body.items()
+        }
     if role == "integration":
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION="Bearer bd_int_not_a_user_token")
@@ -110,6 +148,41 @@ def test_role_matrix(name, method, url, body, allowed, setup, role, api, dpo, or
     else:
         assert response.status_code == 403, (role, name, response.status_code)
         assert "detail" in response.json()
+
+
+def _alert() -> int:
+    """An alert posted by a monitoring integration (it opens its own incident)."""
+    issued = integration_create(name="matrix", source="generic")
+    response = Client().post(
+        "/api/v1/alerts/generic/",
+        data=json.dumps({"title": "Disk full", "dedup_key": "disk/1", "status": "firing"}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {issued.token}"},
+    )
+    assert response.status_code == 202, response.content
+    return response.json()["alert"]
+
+
+def _schema_operation(method: str, url: str) -> str:
+    """The schema's name of the operation a matrix URL reaches ("GET /api/v1/x/{id}/")."""
+    route = resolve(url.split("?")[0]).route
+    path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route).replace("{pk}", "{id}")
+    return f"{method.upper()} /{path}"
+
+
+def test_matrix_covers_every_operation_of_the_schema():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = {
+        f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops
+    }
+    ids = {"id": 1, "obligation": 1, "alert": 1}
+    in_matrix = {_schema_operation(row[1], row[2].format(**ids)) for row in MATRIX}
+    missing = sorted(operations - in_matrix - set(OTHER_AUTH))
+    assert not missing, (
+        "Endpoints without a row in the role matrix (add one to MATRIX in "
+        f"tests/incidents/test_roles.py, or to OTHER_AUTH if roles do not apply): {missing}"
+    )
+    assert not (in_matrix | set(OTHER_AUTH)) - operations, "rows for endpoints that do not exist"
 
 
 @pytest.mark.django_db
