@@ -52,7 +52,7 @@ def worker_heartbeat_at() -> datetime | None:
 def check_worker(now: datetime) -> dict:
     limit = timedelta(seconds=settings.HEALTH_WORKER_MAX_SILENCE_SECONDS)
     last = worker_heartbeat_at()
-    age = (now - last).total_seconds() if last else None
+    age = max(0.0, (now - last).total_seconds()) if last else None
     return {
         "ok": last is not None and now - last <= limit,
         "last_seen_at": last.isoformat() if last else None,

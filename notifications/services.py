@@ -18,6 +18,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django_q.models import Schedule
 
+from breachdesk.db import retry_on_lost_connection
 from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.models import Obligation
 from incidents.models.incident import EventKind
@@ -409,8 +410,13 @@ def _send_claim(claim: Claim, *, now: datetime, report: SweepReport) -> None:
     # Measured, not decided: the clock is read again once the providers have answered, so
     # lateness includes scheduling delay, queueing and provider latency.
     sent_at = max(now, now_utc())
-    outcome = reminder_finish(
-        claim=claim, recipients=recipients, results=results, sent_at=sent_at, now=now
+    # The providers have answered: the outcome must be recorded even if the database
+    # connection dropped meanwhile, or a later sweep would send the reminder again.
+    outcome = retry_on_lost_connection(
+        lambda: reminder_finish(
+            claim=claim, recipients=recipients, results=results, sent_at=sent_at, now=now
+        ),
+        what="recording a reminder's outcome",
     )
     if outcome == AttemptStatus.SENT:
         report.sent += 1

@@ -11,10 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import dj_database_url
-import psycopg
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -56,26 +52,5 @@ def test_sqlite_backup_restore_roundtrip(tmp_path):
     _assert_restored(report)
 
 
-@pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="the PostgreSQL round trip runs in the PostgreSQL pass of CI",
-)
-def test_postgresql_backup_restore_roundtrip(tmp_path):
-    server = dj_database_url.parse(os.environ["DATABASE_URL"])
-    scratch = f"{server['NAME']}_backup_roundtrip"
-    admin = psycopg.connect(
-        host=server["HOST"],
-        port=server["PORT"] or 5432,
-        user=server["USER"],
-        password=server["PASSWORD"],
-        dbname="postgres",
-        autocommit=True,
-    )
-    with admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
-        admin.execute(f'CREATE DATABASE "{scratch}"')
-        try:
-            url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{scratch}"
-            _assert_restored(_roundtrip(_env(url, tmp_path), tmp_path))
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+def test_postgresql_backup_restore_roundtrip(tmp_path, postgres_scratch):
+    _assert_restored(_roundtrip(_env(postgres_scratch, tmp_path), tmp_path))
