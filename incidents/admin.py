@@ -1,7 +1,9 @@
 """Django admin: the register is edited through the same services as the API."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -9,6 +11,7 @@ from breachdesk.errors import DomainError
 from incidents.models import (
     Assessment,
     AuditEntry,
+    Authority,
     Incident,
     IncidentEvent,
     Obligation,
@@ -16,8 +19,9 @@ from incidents.models import (
     RuleVersion,
 )
 from incidents.services import incidents as incident_services
-from incidents.services.audit import audit_append
-from incidents.services.incidents import EDITABLE_FIELDS, actor_label
+from incidents.services import organization as organization_services
+from incidents.services.authorities import authority_save
+from incidents.services.incidents import EDITABLE_FIELDS
 from incidents.status import IncidentStatus, allowed_targets, transition_permission
 
 
@@ -39,28 +43,36 @@ class NoDeleteAdmin(admin.ModelAdmin):
         return False
 
 
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = list(organization_services.EDITABLE_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        changed = {k: cleaned[k] for k in self.changed_data if k in cleaned}
+        try:
+            self.profile_values = organization_services.organization_clean(changed)
+        except DomainError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return cleaned
+
+
 @admin.register(Organization)
 class OrganizationAdmin(NoDeleteAdmin):
+    """Saves through the same service as the API: validated, audited, open incidents re-planned."""
+
+    form = OrganizationForm
     list_display = ["legal_name", "role", "country", "lead_authority", "dpo_name"]
 
     def has_add_permission(self, request) -> bool:
         return not Organization.objects.exists() and super().has_add_permission(request)
 
     def save_model(self, request, obj, form, change):
-        from django.db import transaction
-
-        from breachdesk.timeutils import now_utc
-
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            audit_append(
-                actor=actor_label(request.user),
-                action="organization.saved",
-                object_type="organization",
-                object_id=obj.pk,
-                data={k: form.cleaned_data.get(k) for k in form.changed_data},
-                now=now_utc(),
-            )
+        result = organization_services.organization_update(
+            actor=request.user, changes=form.profile_values
+        )
+        obj.pk = result.organization.pk
 
 
 class EventInline(admin.TabularInline):
@@ -247,3 +259,21 @@ class ObligationAdmin(ReadOnlyAdmin):
 class RuleVersionAdmin(ReadOnlyAdmin):
     list_display = ["code", "version", "loaded_at"]
     search_fields = ["code"]
+
+
+@admin.register(Authority)
+class AuthorityAdmin(NoDeleteAdmin):
+    """Registry entries: an edited field keeps its value when the shipped data is re-synced."""
+
+    list_display = ["code", "name", "jurisdiction", "region", "kind", "confidence", "retired_at"]
+    list_filter = ["region", "kind", "confidence", "retired_at"]
+    search_fields = ["code", "name", "name_native", "jurisdiction"]
+    readonly_fields = ["local_edits", "synced_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description="Edited here (kept on re-sync)")
+    def local_edits(self, obj) -> str:
+        return ", ".join(obj.local_edits) if obj and obj.pk else ""
+
+    def save_model(self, request, obj, form, change):
+        authority_save(authority=obj, actor=request.user, changed=list(form.changed_data))

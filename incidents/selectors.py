@@ -6,8 +6,17 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from incidents.models import Assessment, Incident, IncidentEvent, Obligation
+from incidents.models import (
+    Assessment,
+    Authority,
+    Incident,
+    IncidentEvent,
+    Obligation,
+    Organization,
+)
 from incidents.models.obligation import ObligationStatus
+from incidents.rules import authorities as authority_data
+from incidents.rules.authorities import AuthorityEntry, Registry
 from incidents.services.assessments import facts_hash, incident_facts
 
 
@@ -119,6 +128,39 @@ def register_rows(chunk_size: int = 2000) -> Iterator[Incident]:
             incident.authority_delay_reason = filed.delay_reason if filed else None
             yield incident
         last_id = ids[-1]
+
+
+def authority_list() -> QuerySet[Authority]:
+    """Registry entries in force (retired ones stay readable by code)."""
+    return Authority.objects.active().order_by("code")
+
+
+def authority_registry() -> Registry:
+    """The registry as the pure resolver wants it: the database rows (admin edits included)
+    plus the rule-level notes of the shipped file (choose_one, one_stop_shop, known_gaps)."""
+    entries = tuple(
+        AuthorityEntry(
+            code=a.code,
+            name=a.name,
+            jurisdiction=a.jurisdiction,
+            kind=a.kind,
+            region=a.region,
+            website=a.website,
+            breach_report_url=a.breach_report_url or None,
+            fallback_url=a.fallback_url or None,
+            channels=tuple(a.channels),
+            languages=tuple(a.languages),
+            rule_ids=tuple(a.rule_ids),
+            name_native=a.name_native or None,
+        )
+        for a in authority_list()
+    )
+    return Registry(entries=entries, **authority_data.rule_notes())
+
+
+def organization_current() -> Organization | None:
+    """The installation's organisation profile, None until one is created."""
+    return Organization.objects.order_by("pk").first()
 
 
 def obligations_due_counts(*, now: datetime, within_hours: tuple[int, ...] = (24, 72)) -> dict:

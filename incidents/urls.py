@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents import apis
+from incidents import apis, apis_profile
 
 urlpatterns = [
     path("auth/token/", apis.TokenObtainApi.as_view(), name="auth-token"),
@@ -41,4 +41,11 @@ urlpatterns = [
     path("audit/", apis.AuditListApi.as_view(), name="audit-list"),
     path("audit/export/", apis.AuditExportApi.as_view(), name="audit-export"),
     path("register/export/", apis.RegisterExportApi.as_view(), name="register-export"),
+    path("organization/", apis_profile.OrganizationApi.as_view(), name="organization"),
+    path("authorities/", apis_profile.AuthorityListApi.as_view(), name="authority-list"),
+    path(
+        "authorities/<str:code>/",
+        apis_profile.AuthorityDetailApi.as_view(),
+        name="authority-detail",
+    ),
 ]

@@ -13,7 +13,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-1234567890",
     "ALLOWED_HOSTS": "breachdesk.example.org",
     "DATABASE_URL": "sqlite:////tmp/breachdesk-deploy-check.sqlite3",
-    "FIELD_ENCRYPTION_KEYS": "7nZlJqqcX5gwH28EuacztsRuHk3tDlRUrJqSvcCk30k=",
+    "FIELD_ENCRYPTION_KEYS": "q3Jm0m2nO1W6d0gKp1q3Dq8mX0e3Vv2Qy6JH4bS1gJk=",
+    "AUDIT_HMAC_KEY": "production-audit-chain-key-with-enough-entropy-0987654321",
 }
 
 
@@ -48,3 +49,13 @@ def test_missing_secret_fails_at_start_up_with_a_clear_message(missing):
     result = manage("check", env=env)
     assert result.returncode != 0
     assert f"Environment variable {missing} is required" in result.stderr
+
+
+def test_check_deploy_refuses_a_malformed_or_public_encryption_key():
+    for key, message in [
+        ("notakey", "is not a Fernet key"),
+        ("7nZlJqqcX5gwH28EuacztsRuHk3tDlRUrJqSvcCk30k=", "development key"),
+    ]:
+        result = manage("check", "--deploy", env={**PRODUCTION_ENV, "FIELD_ENCRYPTION_KEYS": key})
+        assert result.returncode != 0
+        assert message in result.stdout + result.stderr

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "incidents",
     "incidents.intake",
     "notifications",
+    "breachdesk",
 ]
 
 MIDDLEWARE = [

@@ -2,11 +2,10 @@
 
 from .base import *  # noqa: F403
 from .base import VAR_DIR
+from .devkeys import DEV_FIELD_ENCRYPTION_KEY
 from .env import env_str
 
 DEBUG = True
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
-FIELD_ENCRYPTION_KEYS = [
-    env_str("FIELD_ENCRYPTION_KEY", "7nZlJqqcX5gwH28EuacztsRuHk3tDlRUrJqSvcCk30k=")
-]
+FIELD_ENCRYPTION_KEYS = [env_str("FIELD_ENCRYPTION_KEY", DEV_FIELD_ENCRYPTION_KEY)]
 VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ import warnings
 
 from .base import *  # noqa: F403
 from .base import Q_CLUSTER, REST_FRAMEWORK, database_from_env
+from .devkeys import TEST_FIELD_ENCRYPTION_KEY
 
 SECRET_KEY = "test-only-key"  # noqa: S105  # nosec B105  # tests only
 DEBUG = False
@@ -12,7 +13,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
-FIELD_ENCRYPTION_KEYS = ["kKLWFh9-fyBWrUtb8sSBJXPpySfjNCJeN7aByOG3f9Y="]
+FIELD_ENCRYPTION_KEYS = [TEST_FIELD_ENCRYPTION_KEY]
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "1000/min", "user": "100000/min"},

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
+from breachdesk.crypto import EncryptedTextField
 from incidents.intake.adapters import SEVERITIES, STATUSES
 
 
@@ -170,7 +171,8 @@ class AlertPayload(models.Model):
     seq = models.PositiveIntegerField()
     received_at = models.DateTimeField()
     # Text, not JSON: the payload is kept as received (jsonb would reorder its keys).
-    body = models.TextField(help_text="The alert's raw JSON payload.")
+    # Encrypted at rest: monitoring payloads can carry personal data.
+    body = EncryptedTextField(help_text="The alert's raw JSON payload (encrypted at rest).")
 
     class Meta:
         ordering = ["alert", "seq"]

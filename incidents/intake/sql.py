@@ -172,7 +172,7 @@ def payload_append(*, alert: AlertRow, raw: str, received_at: datetime, keep: in
                 alert.id,
                 alert.occurrences,
                 _prep(AlertPayload, "received_at", received_at),
-                raw,
+                _prep(AlertPayload, "body", raw),  # encrypted (breachdesk.crypto)
             ],
         )
         if alert.occurrences > keep and alert.occurrences % keep == 0:

@@ -1,5 +1,6 @@
 from .assessment import Assessment
 from .audit import AuditEntry, AuditHead
+from .authority import Authority
 from .incident import Incident, IncidentEvent, ReferenceCounter
 from .obligation import Obligation, RuleVersion
 from .organization import Organization
@@ -8,6 +9,7 @@ __all__ = [
     "Assessment",
     "AuditEntry",
     "AuditHead",
+    "Authority",
     "Incident",
     "IncidentEvent",
     "Obligation",

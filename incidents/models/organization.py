@@ -1,5 +1,6 @@
 from django.db import models
 
+from incidents.rules import authorities as registry_data
 from incidents.rules import vocab as rules_vocab
 
 
@@ -18,9 +19,15 @@ class Organization(models.Model):
         max_length=2, help_text="ISO 3166-1 alpha-2 code of the main establishment."
     )
     lead_authority = models.CharField(
-        max_length=10,
+        max_length=registry_data.CODE_MAX_LENGTH,
         blank=True,
-        help_text="Code of the lead supervisory authority (see the authorities list).",
+        help_text="Registry code of the lead supervisory authority (GDPR Art. 56), e.g. IE-DPC.",
+    )
+    has_eu_establishment = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Has an establishment in the EU/EEA (GDPR Art. 3(1), 56). Empty: derived "
+        "from the country of the main establishment.",
     )
     dpo_name = models.CharField(max_length=200, blank=True)
     dpo_email = models.EmailField(blank=True)

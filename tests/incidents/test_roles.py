@@ -102,6 +102,10 @@ MATRIX = [
     ("alert-detach", "post", "/api/v1/alerts/{alert}/detach/", {"reason": "noise"}, WRITERS, None),
     ("calendar-token", "post", "/api/v1/calendar/token/", None, EVERYONE, None),
     ("calendar-revoke", "delete", "/api/v1/calendar/token/", None, EVERYONE, "calendar"),
+    ("authorities", "get", "/api/v1/authorities/?region=eu", None, EVERYONE, None),
+    ("authority", "get", "/api/v1/authorities/IE-DPC/", None, EVERYONE, None),
+    ("organization", "get", "/api/v1/organization/", None, EVERYONE, None),
+    ("organization-change", "patch", "/api/v1/organization/", {"dpo_name": "D"}, DPOS, None),
 ]
 # Operations that users' roles do not govern: what authenticates them, and their tests.
 OTHER_AUTH = {

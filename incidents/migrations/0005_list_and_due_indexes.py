@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0003_alter_incidentevent_kind'),
+        ('incidents', '0004_authorities'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
