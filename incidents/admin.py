@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
+from breachdesk.admin import ReadOnlyAdmin
 from breachdesk.errors import DomainError
 from incidents.models import (
     Assessment,
@@ -23,19 +24,6 @@ from incidents.services import organization as organization_services
 from incidents.services.authorities import authority_save
 from incidents.services.incidents import EDITABLE_FIELDS
 from incidents.status import IncidentStatus, allowed_targets, transition_permission
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Evidence is read, never edited or deleted, from the admin."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class NoDeleteAdmin(admin.ModelAdmin):

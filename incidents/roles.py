@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group, Permission
 
 VIEWER = [
     "incidents.view_incident",
+    "notifications.view_campaign",
     "incidents.view_incidentevent",
     "incidents.view_assessment",
     "incidents.view_obligation",
@@ -37,6 +38,13 @@ DPO = [
     "notifications.view_escalationladder",
     "notifications.change_escalationladder",
     "notifications.view_reminderattempt",
+    "notifications.add_campaign",
+    "notifications.send_campaign",
+    "notifications.export_letters",
+    "notifications.view_delivery",
+    "notifications.view_importrun",
+    "notifications.view_outboundmessage",
+    "notifications.view_receiptevent",
 ]
 ADMIN_APPS = ("incidents", "intake", "notifications", "auth", "django_q", "authtoken", "axes")
 

@@ -263,3 +263,42 @@ class OnCallPage(models.Model):
 
     def __str__(self) -> str:
         return f"page for incident {self.incident_id}"
+
+
+# Campaigns and single messages live in their own module (kept under ~600 lines each).
+from notifications.campaigns.models import (  # noqa: E402
+    Campaign,
+    CampaignStatus,
+    ChunkState,
+    Delivery,
+    DeliveryState,
+    ImportRun,
+    OutboundMessage,
+    ReceiptEvent,
+    Recipient,
+    Rendition,
+    SendChunk,
+)
+
+__all__ = [
+    "AttemptStatus",
+    "CalendarFeedToken",
+    "Campaign",
+    "CampaignStatus",
+    "ChannelChoice",
+    "ChunkState",
+    "Delivery",
+    "DeliveryState",
+    "DeliveryStatus",
+    "EscalationLadder",
+    "ImportRun",
+    "OnCallContact",
+    "OnCallPage",
+    "OutboundMessage",
+    "OutboxMessage",
+    "ReceiptEvent",
+    "Recipient",
+    "ReminderAttempt",
+    "Rendition",
+    "SendChunk",
+]

@@ -495,6 +495,8 @@ def _send_claim_isolated(claim: Claim, *, now: datetime, report: SweepReport) ->
 # The periodic jobs (name -> task and period in minutes), created by `manage.py ensure_schedules`.
 SCHEDULES = {
     SWEEP_SCHEDULE_NAME: (SWEEP_TASK, 1),
+    # Single messages due for a retry; notice campaigns: unknown outcomes, restarts, purge.
+    "outbound-sweep": ("notifications.tasks.outbound_sweep", 1),
     # Senders retry an Idempotency-Key within minutes; replies are forgotten after a week.
     "intake-idempotency-prune": ("incidents.intake.services.idempotency_prune", 60),
     # Raw payloads of alerts that no incident took are deleted after 90 days (configurable).

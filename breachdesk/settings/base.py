@@ -173,6 +173,28 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
 TWILIO_API_BASE = env_str("TWILIO_API_BASE", "")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "breachdesk@localhost")
+# Twilio: a Messaging Service (pool of senders, its own rate handling) instead of one number.
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", "")
+# Receipts: the SendGrid Event Webhook's ECDSA public key (Settings > Mail Settings > Event
+# Webhook > Signed Event Webhook); unsigned or forged receipts are refused (403).
+SENDGRID_WEBHOOK_PUBLIC_KEY = env_str("SENDGRID_WEBHOOK_PUBLIC_KEY", "")
+# A signed receipt older than this (by its signed timestamp) is a replay and is refused.
+NOTIFICATIONS_RECEIPT_MAX_AGE_SECONDS = env_int("NOTIFICATIONS_RECEIPT_MAX_AGE_SECONDS", 600)
+# Sending: 429/5xx are retried with exponential back-off (base seconds) up to MAX_TRIES.
+# Per HTTP call to SendGrid/Twilio (the libraries have none); far below leases and Q timeout.
+NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS = env_int("NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS", 10)
+NOTIFICATIONS_MAX_TRIES = env_int("NOTIFICATIONS_MAX_TRIES", 6)
+NOTIFICATIONS_RETRY_BACKOFF_SECONDS = env_int("NOTIFICATIONS_RETRY_BACKOFF_SECONDS", 2)
+# Campaigns: SendGrid personalizations per request (SendGrid allows 1,000), SMS per second
+# per worker (Twilio's long-code default is 1/s; a Messaging Service or short code allows
+# more), the lease a worker holds on a chunk, how long an `unknown` delivery waits for a
+# receipt before it is queued again, and days after completion before contacts are purged.
+NOTIFICATIONS_EMAIL_BATCH = env_int("NOTIFICATIONS_EMAIL_BATCH", 1000)
+NOTIFICATIONS_SMS_BATCH = env_int("NOTIFICATIONS_SMS_BATCH", 100)
+NOTIFICATIONS_SMS_PER_SECOND = env_int("NOTIFICATIONS_SMS_PER_SECOND", 10)
+NOTIFICATIONS_LEASE_SECONDS = env_int("NOTIFICATIONS_LEASE_SECONDS", 300)
+NOTIFICATIONS_UNKNOWN_WAIT_MINUTES = env_int("NOTIFICATIONS_UNKNOWN_WAIT_MINUTES", 60)
+NOTIFICATIONS_CAMPAIGN_PURGE_DAYS = env_int("NOTIFICATIONS_CAMPAIGN_PURGE_DAYS", 90)
 BREACHDESK_BASE_URL = env_str("BREACHDESK_BASE_URL", "http://127.0.0.1:8000")
 # Raw payloads of monitoring alerts that no incident took (noise, false positives) are
 # deleted after this many days; payloads of alerts linked to an incident are evidence and

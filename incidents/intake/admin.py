@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from breachdesk.admin import ReadOnlyAdmin
 from incidents.intake import selectors, services
 from incidents.intake.models import Alert, IdempotencyRecord, Integration
 
@@ -169,7 +170,7 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "title",
@@ -192,23 +193,12 @@ class AlertAdmin(admin.ModelAdmin):
         payloads = selectors.alert_payloads(obj)
         return format_html("<pre>{}</pre>", json.dumps(payloads, indent=2)[:200_000])
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
     list_display = ["key", "integration", "status_code", "created_at"]
     list_filter = ["integration"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Stored replies may be pruned by hand (they are a cache, not evidence).
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)

@@ -214,6 +214,8 @@ class EventKind(models.TextChoices):
     ON_CALL_PAGED = "on_call_paged"
     ALERT_ATTACHED = "alert_attached"
     ALERT_DETACHED = "alert_detached"
+    NOTICE_CAMPAIGN_STARTED = "notice_campaign_started"
+    NOTICE_CAMPAIGN_COMPLETED = "notice_campaign_completed"
 
 
 class IncidentEvent(models.Model):

@@ -55,14 +55,18 @@ class SendGridEmailChannel:
         return mail
 
     def send(self, message: Message) -> SendResult:
+        return self.post(self.build(message).get(), recipient=message.to)
+
+    def post(self, body: dict, *, recipient: str) -> SendResult:
+        """POST one v3 mail/send body (one or up to 1,000 personalizations); errors mapped."""
         client = SendGridAPIClient(api_key=self.api_key, host=self.host)
         client.client.timeout = self.timeout  # the library default is no timeout at all
         try:
-            response = client.send(self.build(message))
+            response = client.send(body)
         except HTTPError as exc:
             status = int(exc.status_code)
             raise ChannelError(
-                f"SendGrid refused the email to {message.to} (HTTP {status}): {_error_text(exc)}",
+                f"SendGrid refused the email to {recipient} (HTTP {status}): {_error_text(exc)}",
                 retryable=status in RETRYABLE_STATUSES,
                 provider=self.provider,
                 status_code=status,
@@ -70,7 +74,7 @@ class SendGridEmailChannel:
             ) from None
         except TimeoutError as exc:
             raise ChannelError(
-                f"SendGrid did not answer within {self.timeout:g} s; the email to {message.to} "
+                f"SendGrid did not answer within {self.timeout:g} s; the email to {recipient} "
                 "may or may not have been accepted.",
                 retryable=False,
                 provider=self.provider,

@@ -20,15 +20,20 @@ class TwilioSmsChannel:
         *,
         account_sid: str,
         auth_token: str,
-        from_number: str,
+        from_number: str = "",
+        messaging_service_sid: str = "",
+        status_callback: str = "",
         api_base: str = "",
         timeout: float = 10,
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.from_number = from_number
+        self.messaging_service_sid = messaging_service_sid
+        self.status_callback = status_callback
         self.api_base = api_base
         self.timeout = timeout
+        self._client: Client | None = None
 
     def client(self) -> Client:
         http = TwilioHttpClient(timeout=self.timeout)  # the library default is no timeout
@@ -38,6 +43,22 @@ class TwilioSmsChannel:
             # point the library elsewhere. Never combine with edge/region, which rewrite hosts.
             client.api.base_url = self.api_base.rstrip("/")
         return client
+
+    def create_args(self, to: str, message: Message) -> dict[str, str]:
+        """Sender (a Messaging Service, else one number) and the status callback with our ref."""
+        args = {"to": to, "body": message.body}
+        if self.messaging_service_sid:
+            args["messaging_service_sid"] = self.messaging_service_sid
+        else:
+            args["from_"] = self.from_number
+        if self.status_callback and message.reference:
+            # The reference rides in the URL, which X-Twilio-Signature covers.
+            args["status_callback"] = f"{self.status_callback}?ref={message.reference}"
+        return args
+
+    def keep_alive(self) -> None:
+        """Reuse one HTTP session for a batch (a campaign chunk) instead of one per message."""
+        self._client = self.client()
 
     def send(self, message: Message) -> SendResult:
         try:
@@ -56,9 +77,9 @@ class TwilioSmsChannel:
                 provider=self.provider,
                 code="body_too_long",
             )
-        client = self.client()
+        client = self._client or self.client()
         try:
-            created = client.messages.create(to=to, from_=self.from_number, body=message.body)
+            created = client.messages.create(**self.create_args(to, message))
         except TwilioRestException as exc:
             # 429 (code 20429) "is never processed and is always safe to retry"; 5xx likewise.
             retryable = exc.status == 429 or exc.status >= 500
@@ -88,7 +109,7 @@ class TwilioSmsChannel:
             ) from exc
         finally:
             session = getattr(client.http_client, "session", None)
-            if session is not None:
+            if session is not None and self._client is None:
                 session.close()
         return SendResult(
             provider=self.provider,

@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
@@ -17,6 +18,7 @@ from rest_framework.test import APIClient
 from incidents.intake.services import integration_create
 from incidents.services.assessments import assessment_compute
 from incidents.services.incidents import incident_create, incident_transition
+from notifications.campaigns.services import campaign_create, campaign_import_rows
 from notifications.services import calendar_token_rotate
 from tests.conftest import utc
 
@@ -47,6 +49,7 @@ def _pending_obligation(incident):
 
 
 # (name, method, url template, body, roles allowed, set-up)
+CSV_UPLOAD = "multipart: a CSV of recipients"
 MATRIX = [
     ("list", "get", "/api/v1/incidents/", None, EVERYONE, None),
     ("create", "post", "/api/v1/incidents/", {"title": "New"}, WRITERS, None),
@@ -106,12 +109,44 @@ MATRIX = [
     ("authority", "get", "/api/v1/authorities/IE-DPC/", None, EVERYONE, None),
     ("organization", "get", "/api/v1/organization/", None, EVERYONE, None),
     ("organization-change", "patch", "/api/v1/organization/", {"dpo_name": "D"}, DPOS, None),
+    ("campaigns", "get", "/api/v1/incidents/{id}/campaigns/", None, EVERYONE, None),
+    (
+        "campaign-create",
+        "post",
+        "/api/v1/incidents/{id}/campaigns/",
+        {"name": "Notice", "channels": ["email"]},
+        DPOS,
+        None,
+    ),
+    ("campaign", "get", "/api/v1/campaigns/{campaign}/", None, EVERYONE, "campaign"),
+    (
+        "campaign-rows",
+        "post",
+        "/api/v1/campaigns/{campaign}/recipients/",
+        {"rows": [{"email": "p@example.com", "name": "P"}]},
+        DPOS,
+        "campaign",
+    ),
+    ("campaign-csv", "post", "/api/v1/campaigns/{campaign}/imports/", CSV_UPLOAD, DPOS, "campaign"),
+    (
+        "campaign-import",
+        "get",
+        "/api/v1/campaigns/{campaign}/imports/{import_id}/",
+        None,
+        EVERYONE,
+        "campaign",
+    ),
+    ("campaign-start", "post", "/api/v1/campaigns/{campaign}/start/", None, DPOS, "campaign"),
+    ("campaign-retry", "post", "/api/v1/campaigns/{campaign}/retry/", None, DPOS, "campaign"),
+    ("campaign-letters", "get", "/api/v1/campaigns/{campaign}/letters.csv", None, DPOS, "campaign"),
 ]
 # Operations that users' roles do not govern: what authenticates them, and their tests.
 OTHER_AUTH = {
     "POST /api/v1/auth/token/": "username and password (test_token_endpoint_issues_tokens_...)",
     "POST /api/v1/alerts/{source}/": "the integration's token (tests/intake/test_intake_api.py)",
     "GET /api/v1/calendar/{token}.ics": "the feed secret (tests/notifications/test_calendar_api)",
+    "POST /api/v1/receipts/sendgrid/": "SendGrid's signature (tests/notifications/test_receipts)",
+    "POST /api/v1/receipts/twilio/": "Twilio's signature (tests/notifications/test_receipts.py)",
 }
 ROLES = ["admin", "dpo", "analyst", "viewer", "anonymous", "integration"]
 
@@ -132,11 +167,12 @@ def test_role_matrix(name, method, url, body, allowed, setup, role, api, users, 
         "id": incident.pk,
         "obligation": obligation.pk if obligation else 0,
         "alert": _alert() if "{alert}" in url else 0,
+        **(_campaign(incident, dpo) if setup == "campaign" else {}),
     }
     target = url.format(**ids)
-    if body:
+    if isinstance(body, dict):
         body = {
-            key: int(value.format(**ids)) if "{" in str(value) else value
+            key: int(value.format(**ids)) if isinstance(value, str) and "{" in value else value
             for key, value in body.items()
         }
     if role == "integration":
@@ -144,7 +180,11 @@ def test_role_matrix(name, method, url, body, allowed, setup, role, api, users, 
         client.credentials(HTTP_AUTHORIZATION="Bearer bd_int_not_a_user_token")
     else:
         client = api[role]
-    response = getattr(client, method)(target, body, format="json")
+    if body == CSV_UPLOAD:
+        upload = SimpleUploadedFile("people.csv", b"email,name\nq@example.com,Q\n", "text/csv")
+        response = client.post(target, {"file": upload}, format="multipart")
+    else:
+        response = getattr(client, method)(target, body, format="json")
     if role in allowed:
         assert response.status_code < 300, (role, name, response.status_code, response.content)
     elif role in ("anonymous", "integration"):
@@ -152,6 +192,21 @@ def test_role_matrix(name, method, url, body, allowed, setup, role, api, users, 
     else:
         assert response.status_code == 403, (role, name, response.status_code)
         assert "detail" in response.json()
+
+
+def _campaign(incident, dpo) -> dict[str, int]:
+    """A draft notice campaign with one imported recipient."""
+    campaign = campaign_create(
+        incident_id=incident.pk,
+        actor=dpo,
+        name="Notice",
+        channels=["email"],
+        content={"en": {"subject": "Notice", "text": "Dear {{ name }}, ..."}},
+    )
+    run = campaign_import_rows(
+        campaign_id=campaign.pk, rows=[{"email": "r@example.com", "name": "R"}], actor=dpo
+    )
+    return {"campaign": campaign.pk, "import_id": run.pk}
 
 
 def _alert() -> int:
@@ -179,7 +234,7 @@ def test_matrix_covers_every_operation_of_the_schema():
     operations = {
         f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops
     }
-    ids = {"id": 1, "obligation": 1, "alert": 1}
+    ids = {"id": 1, "obligation": 1, "alert": 1, "campaign": 1, "import_id": 1}
     in_matrix = {_schema_operation(row[1], row[2].format(**ids)) for row in MATRIX}
     missing = sorted(operations - in_matrix - set(OTHER_AUTH))
     assert not missing, (

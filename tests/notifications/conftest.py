@@ -1,8 +1,13 @@
 """Fixtures for the notifications tests: people to remind, a breach with running clocks."""
 
+import base64
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import override_settings
@@ -116,3 +121,75 @@ def twilio():
         ),
     ):
         yield fake
+
+
+# --- notice campaigns ------------------------------------------------------------------------
+
+CA_AWARE = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def us_org(db) -> Organization:
+    return Organization.objects.create(
+        legal_name="Example Inc.", role="controller", country="US", dpo_email="dpo@example.test"
+    )
+
+
+@pytest.fixture
+def ca_breach(db, assignee, us_org) -> Incident:
+    """A Californian breach believed to touch 100 residents (the AG threshold is 501)."""
+    return incident_create(
+        actor=assignee,
+        data={
+            "title": "Customer portal leak",
+            "detected_at": CA_AWARE,
+            "aware_at": CA_AWARE,
+            "countries": ["US-CA"],
+            "residents": {"US-CA": 100},
+            "subjects_count": 100,
+        },
+        now=CA_AWARE + timedelta(minutes=5),
+    )
+
+
+CONTENT = {
+    "en": {
+        "subject": "Notice of Data Breach for {{ name }}",
+        "text": "Dear {{name}}, your account {{account}} was affected.",
+        "html": "<p>Dear {{name}}, your account {{account}} was affected.</p>",
+        "sms": "Notice of Data Breach: {{name}}, see example.com/notice",
+    },
+    "de": {
+        "subject": "Datenschutzverletzung: {{name}}",
+        "text": "Hallo {{name}}, Ihr Konto {{account}} ist betroffen.",
+        "sms": "Datenschutzverletzung: {{name}}",
+    },
+}
+
+
+def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+@pytest.fixture
+def webhook_key(settings):
+    """An ECDSA P-256 key pair like SendGrid's; the public half is configured."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    der = private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    settings.SENDGRID_WEBHOOK_PUBLIC_KEY = base64.b64encode(der).decode()
+    return private
+
+
+def sendgrid_signed(private, body: bytes, timestamp: int) -> dict[str, str]:
+    """The two headers SendGrid sends: base64 ECDSA-SHA256 signature over timestamp + body."""
+    signature = private.sign(str(timestamp).encode() + body, ec.ECDSA(hashes.SHA256()))
+    return {
+        "HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_SIGNATURE": base64.b64encode(signature).decode(),
+        "HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_TIMESTAMP": str(timestamp),
+    }

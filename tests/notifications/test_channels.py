@@ -195,11 +195,12 @@ def test_twilio_creates_a_message_and_keeps_the_sid(twilio):
     assert request.path == f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
     assert request.basic_auth() == (TWILIO_SID, TWILIO_TOKEN)
     assert request.headers["content-type"].startswith("application/x-www-form-urlencoded")
-    # The number is normalised to E.164 before it leaves.
+    # The number is normalised to E.164 before it leaves; the status callback carries our ref.
     assert request.form() == {
         "To": "+4930901820",
         "From": TWILIO_FROM,
         "Body": "BreachDesk: due in 1 h",
+        "StatusCallback": "http://127.0.0.1:8000/api/v1/receipts/twilio/?ref=reminder-43",
     }
     log = OutboxMessage.objects.get()
     assert (log.provider, log.provider_message_id, log.status) == (

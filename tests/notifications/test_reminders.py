@@ -512,6 +512,7 @@ def test_ensure_schedules_is_idempotent_by_name(capsys):
         "deadline-reminders-sweep",
         "intake-idempotency-prune",
         "intake-payload-purge",
+        "outbound-sweep",
     }
     [prune] = Schedule.objects.filter(name="intake-idempotency-prune")
     assert (prune.func, prune.minutes) == ("incidents.intake.services.idempotency_prune", 60)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0004_authorities'),
+        ('incidents', '0005_event_kind_notice_campaigns'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,1 @@
+"""Notice campaigns: recipients, deliveries in leased chunks, receipts, evidence, purge."""

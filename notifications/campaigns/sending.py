@@ -1,0 +1,348 @@
+"""Sending a campaign: leased chunks, state committed around every provider call.
+
+A worker leases one chunk (conditional UPDATE with a fresh token; an expired lease can be
+taken over), turns rows a dead predecessor left in `sending` into `unknown`, commits its
+queued rows as `sending`, calls the provider once for the batch (SendGrid: one request
+with up to 1,000 personalizations) or once per SMS (Twilio, rate-limited), and commits
+the outcome. Nothing is ever sent twice by a retry: 429/5xx put rows back to `queued`
+before the back-off; a lost answer makes them `unknown`, settled by receipts.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+
+from breachdesk.timeutils import now_utc
+from notifications import delivery as states
+from notifications.campaigns.content import fill, recipient_values, token
+from notifications.channels import ChannelError, Message, sendgrid_channel, twilio_channel
+from notifications.models import Delivery, Recipient, Rendition, SendChunk
+from notifications.phone import PhoneNumberError, e164
+
+logger = logging.getLogger(__name__)
+REF_ARG = "breachdesk_ref"  # custom arg / callback parameter the receipts carry back
+
+
+@dataclass(frozen=True)
+class Lease:
+    chunk_id: int
+    token: UUID
+    campaign_id: int
+    seq: int
+    channel: str
+    rendition_id: int
+    tries: int
+
+
+def _lease_span() -> timedelta:
+    return timedelta(seconds=settings.NOTIFICATIONS_LEASE_SECONDS)
+
+
+def _backoff(tries: int) -> float:
+    return float(settings.NOTIFICATIONS_RETRY_BACKOFF_SECONDS * (2 ** max(tries - 1, 0)))
+
+
+def leasable(now: datetime) -> Q:
+    """Chunks a worker may take now: pending past their back-off, or with an expired lease."""
+    pending = Q(state=SendChunk._meta.get_field("state").default) & (
+        Q(not_before__isnull=True) | Q(not_before__lte=now)
+    )
+    return pending | Q(state="leased", lease_until__lt=now)
+
+
+def chunk_lease(*, campaign_id: int, now: datetime | None = None) -> Lease | None:
+    """Take one pending (or abandoned) chunk; None when nothing is left to take right now."""
+    now = now or now_utc()
+    candidates = list(
+        SendChunk.objects.filter(leasable(now), campaign_id=campaign_id)
+        .order_by("seq")
+        .values_list("pk", flat=True)[:8]
+    )
+    for pk in candidates:
+        lease_token = uuid4()
+        with transaction.atomic(durable=True):
+            taken = SendChunk.objects.filter(leasable(now), pk=pk).update(
+                state="leased",
+                lease_token=lease_token,
+                lease_until=now + _lease_span(),
+                tries=F("tries") + 1,
+            )
+        if taken:
+            chunk = SendChunk.objects.get(pk=pk)
+            return Lease(
+                chunk_id=pk,
+                token=lease_token,
+                campaign_id=campaign_id,
+                seq=chunk.seq,
+                channel=chunk.channel,
+                rendition_id=chunk.rendition_id,
+                tries=chunk.tries,
+            )
+    return None
+
+
+def _renew(lease: Lease) -> bool:
+    """Extend our lease; False when another worker has taken the chunk (we stop)."""
+    return bool(
+        SendChunk.objects.filter(pk=lease.chunk_id, lease_token=lease.token, state="leased").update(
+            lease_until=now_utc() + _lease_span()
+        )
+    )
+
+
+def _rows(lease: Lease, state: str):
+    return Delivery.objects.filter(campaign_id=lease.campaign_id, seq=lease.seq, state=state)
+
+
+def _claim(lease: Lease, ids: list[int]) -> list[int]:
+    """Commit `queued` -> `sending` for ids (fenced by the lease) BEFORE calling a provider."""
+    with transaction.atomic(durable=True):
+        if not _renew(lease):
+            return []
+        claimed = list(
+            Delivery.objects.filter(pk__in=ids, state=states.QUEUED).values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=claimed).update(
+            state=states.SENDING, tries=F("tries") + 1, attempted_at=now_utc()
+        )
+    return claimed
+
+
+def _finish(ids: list[int], **changes) -> None:
+    """Commit the provider's answer for rows we handed over (a receipt may have come first)."""
+    with transaction.atomic(durable=True):
+        Delivery.objects.filter(pk__in=ids, state__in=(states.SENDING, states.UNKNOWN)).update(
+            **changes
+        )
+
+
+def _reason(exc: ChannelError, address: str = "") -> str:
+    """The provider's reason without the recipient's address (error texts are not encrypted)."""
+    text = exc.message.replace(address, "<recipient>") if address else exc.message
+    return text[:500]
+
+
+@dataclass
+class ChunkOutcome:
+    sent: int = 0
+    failed: int = 0
+    unknown: int = 0
+    requeued: int = 0
+    lost: bool = False
+    retry_after: float = 0.0
+
+
+def chunk_send(lease: Lease, *, sleep: Callable[[float], None] = time.sleep) -> ChunkOutcome:
+    """Send every queued delivery of a leased chunk once; then release or finish the chunk."""
+    outcome = ChunkOutcome()
+    with transaction.atomic(durable=True):
+        if not _renew(lease):
+            return ChunkOutcome(lost=True)
+        # A predecessor died between handing rows over and recording the answer.
+        outcome.unknown += _rows(lease, states.SENDING).update(
+            state=states.UNKNOWN,
+            error="The worker stopped during the provider call; waiting for receipts.",
+        )
+    queued = list(_rows(lease, states.QUEUED).values_list("pk", "recipient_id"))
+    rendition = Rendition.objects.get(pk=lease.rendition_id)
+    if queued:
+        if lease.channel == "email":
+            _send_email(lease, rendition, queued, outcome, sleep)
+        else:
+            _send_sms(lease, rendition, queued, outcome, sleep)
+    _release(lease, outcome)
+    return outcome
+
+
+def _release(lease: Lease, outcome: ChunkOutcome) -> None:
+    left = _rows(lease, states.QUEUED).exists()
+    with transaction.atomic(durable=True):
+        mine = SendChunk.objects.filter(pk=lease.chunk_id, lease_token=lease.token)
+        if not left:
+            mine.update(state="done", lease_token=None, lease_until=None)
+        elif lease.tries >= settings.NOTIFICATIONS_MAX_TRIES:
+            n = _rows(lease, states.QUEUED).update(
+                state=states.FAILED,
+                final_at=now_utc(),
+                error=F("error"),
+            )
+            outcome.failed += n
+            mine.update(state="done", lease_token=None, lease_until=None)
+        else:
+            wait = outcome.retry_after or _backoff(lease.tries)
+            mine.update(
+                state="pending",
+                lease_token=None,
+                lease_until=None,
+                not_before=now_utc() + timedelta(seconds=wait),
+            )
+
+
+def _contacts(recipient_ids: list[int]) -> dict[int, dict]:
+    return dict(Recipient.objects.filter(pk__in=recipient_ids).values_list("pk", "contact"))
+
+
+# --- e-mail ----------------------------------------------------------------------------------
+
+
+def sendgrid_body(rendition: Rendition, rows: list[tuple[int, dict]]) -> dict:
+    """One v3 mail/send body: the rendition once, one personalization per recipient."""
+    content = [{"type": "text/plain", "value": rendition.text}]
+    if rendition.html:
+        content.append({"type": "text/html", "value": rendition.html})
+    personalizations = []
+    for delivery_id, contact in rows:
+        values = recipient_values(contact)
+        to = {"email": contact["email"]}
+        if contact.get("name"):
+            to["name"] = contact["name"]
+        item: dict = {"to": [to], "custom_args": {REF_ARG: f"d{delivery_id}"}}
+        if rendition.fields:
+            item["substitutions"] = {token(f): str(values.get(f, "")) for f in rendition.fields}
+        personalizations.append(item)
+    return {
+        "from": {"email": settings.DEFAULT_FROM_EMAIL},
+        "subject": rendition.subject,
+        "content": content,
+        "personalizations": personalizations,
+    }
+
+
+def _send_email(lease, rendition, queued, outcome, sleep) -> None:
+    channel = sendgrid_channel()
+    ids = [pk for pk, _ in queued]
+    if channel is None:
+        _send_outbox(lease, ids, outcome)
+        return
+    contacts = _contacts([rid for _, rid in queued])
+    rows = [(pk, contacts[rid]) for pk, rid in queued if contacts.get(rid)]
+    body = sendgrid_body(rendition, rows)
+    while True:
+        claimed = _claim(lease, [pk for pk, _ in rows])
+        if not claimed:
+            outcome.lost = True
+            return
+        if len(claimed) != len(rows):  # a receipt or retry changed some rows meanwhile
+            keep = set(claimed)
+            body["personalizations"] = [
+                p for p in body["personalizations"] if int(p["custom_args"][REF_ARG][1:]) in keep
+            ]
+        try:
+            result = channel.post(body, recipient=f"{len(claimed)} recipients")
+        except ChannelError as exc:
+            if _handle_error(exc, claimed, outcome, lease, sleep):
+                rows = [(pk, c) for pk, c in rows if pk in set(claimed)]
+                continue
+            return
+        _finish(
+            claimed,
+            state=states.SENT,
+            provider="sendgrid",
+            provider_message_id=result.provider_message_id[:100],
+            sent_at=now_utc(),
+            error="",
+        )
+        outcome.sent += len(claimed)
+        return
+
+
+def _handle_error(exc, claimed, outcome, lease, sleep, address: str = "") -> bool:
+    """Record a provider error for claimed rows; True when the caller should try again now."""
+    if exc.outcome_unknown:
+        _finish(claimed, state=states.UNKNOWN, error=_reason(exc, address))
+        outcome.unknown += len(claimed)
+        return False
+    if not exc.retryable:
+        _finish(claimed, state=states.FAILED, final_at=now_utc(), error=_reason(exc, address))
+        outcome.failed += len(claimed)
+        return False
+    # 429/5xx: certainly not taken; back to queued (committed) before waiting.
+    with transaction.atomic(durable=True):
+        Delivery.objects.filter(pk__in=claimed, state=states.SENDING).update(
+            state=states.QUEUED, error=_reason(exc, address)
+        )
+    outcome.requeued += len(claimed)
+    attempt = outcome.requeued // max(len(claimed), 1)
+    if attempt >= settings.NOTIFICATIONS_MAX_TRIES:
+        outcome.retry_after = _backoff(attempt)
+        return False  # the chunk is released with a back-off; another pass tries later
+    sleep(_backoff(attempt))
+    return True
+
+
+def _send_outbox(lease: Lease, ids: list[int], outcome: ChunkOutcome) -> None:
+    """The embedded default: the delivery row, rendition and recipient values are the record."""
+    with transaction.atomic(durable=True):
+        if not _renew(lease):
+            outcome.lost = True
+            return
+        now = now_utc()
+        outcome.sent += Delivery.objects.filter(pk__in=ids, state=states.QUEUED).update(
+            state=states.SENT,
+            provider="outbox",
+            tries=F("tries") + 1,
+            attempted_at=now,
+            sent_at=now,
+        )
+
+
+# --- SMS -------------------------------------------------------------------------------------
+
+
+def _send_sms(lease, rendition, queued, outcome, sleep) -> None:
+    channel = twilio_channel()
+    if channel is None:
+        _send_outbox(lease, [pk for pk, _ in queued], outcome)
+        return
+    channel.keep_alive()
+    contacts = _contacts([rid for _, rid in queued])
+    interval = 1.0 / max(settings.NOTIFICATIONS_SMS_PER_SECOND, 1)
+    next_at = time.monotonic()
+    for pk, rid in queued:
+        contact = contacts.get(rid) or {}
+        try:
+            phone = e164(contact.get("phone", ""))
+        except PhoneNumberError:
+            _finish([pk], state=states.FAILED, final_at=now_utc(), error="no valid phone number")
+            continue
+        message = Message(
+            channel="sms",
+            to=phone,
+            subject="",
+            body=fill(rendition.text, recipient_values(contact)),
+            reference=f"d{pk}",
+        )
+        while True:
+            delay = next_at - time.monotonic()
+            if delay > 0:
+                sleep(delay)  # the configured rate (messages per second)
+            next_at = max(next_at, time.monotonic()) + interval
+            claimed = _claim(lease, [pk])
+            if not claimed:
+                outcome.lost = True
+                return
+            try:
+                result = channel.send(message)
+            except ChannelError as exc:
+                if _handle_error(exc, claimed, outcome, lease, sleep, address=phone):
+                    continue
+                if outcome.retry_after:
+                    return
+                break
+            _finish(
+                claimed,
+                state=states.SENT,
+                provider="twilio",
+                provider_message_id=result.provider_message_id[:100],
+                sent_at=now_utc(),
+                error="",
+            )
+            outcome.sent += 1
+            break

@@ -1,0 +1,149 @@
+"""The one entry point for a single outbound message: `send(...)`, exactly once per key.
+
+Everything in BreachDesk that tells one person something (a processor's notice to its
+controller, a reminder, a page) calls `send()`. It returns the `OutboundMessage` row, the
+delivery proof: state, provider, provider message id, sent and final times; provider
+receipts (notifications.receipts) later move it to delivered/bounced/failed.
+
+Exactly once: the row is inserted with the caller's key (unique) and committed, then moved
+to `sending` and committed, then the provider is called, then the outcome is committed. A
+second call with the same key returns the first row and sends nothing. Call it outside a
+transaction (or from `transaction.on_commit`): it commits by itself.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+
+from breachdesk.errors import DomainError, InvalidInput
+from breachdesk.timeutils import aware_utc, now_utc
+from notifications import delivery as states
+from notifications.channels import ChannelError, Message, get_channel
+from notifications.channels.base import CHANNEL_KINDS
+from notifications.models import OutboundMessage
+
+logger = logging.getLogger(__name__)
+
+# A message left in `sending` longer than this (the worker died mid-call) becomes `unknown`.
+SENDING_STALE = timedelta(minutes=5)
+
+
+def _backoff(tries: int) -> timedelta:
+    base = settings.NOTIFICATIONS_RETRY_BACKOFF_SECONDS
+    return timedelta(seconds=base * (2 ** max(tries - 1, 0)))
+
+
+def send(
+    *,
+    channel: str,
+    to: str,
+    body: str,
+    key: str,
+    purpose: str,
+    subject: str = "",
+    html_body: str = "",
+    incident_id: int | None = None,
+    actor: str = "system",
+    now: datetime | None = None,
+) -> OutboundMessage:
+    """Send one message once per `key`; a repeated key returns the first message unchanged."""
+    now = aware_utc(now or now_utc())
+    if channel not in CHANNEL_KINDS:
+        raise InvalidInput(f"channel must be one of {', '.join(CHANNEL_KINDS)}.", field="channel")
+    if not to.strip():
+        raise InvalidInput("to is required.", field="to")
+    if not key.strip():
+        raise InvalidInput("key (the idempotency key) is required.", field="key")
+    wanted = {"channel": channel, "to": to, "subject": subject, "body": body}
+    try:
+        with transaction.atomic(durable=True):
+            message = OutboundMessage.objects.create(
+                key=key,
+                purpose=purpose,
+                incident_id=incident_id,
+                html_body=html_body,
+                created_by=actor,
+                created_at=now,
+                next_try_at=now,
+                **wanted,
+            )
+    except IntegrityError:
+        message = OutboundMessage.objects.get(key=key)
+        if any(getattr(message, k) != v for k, v in wanted.items()):
+            raise DomainError(
+                f"key {key!r} was already used for a different message.",
+                code="idempotency_key_reused",
+                field="key",
+            ) from None
+        return message  # already sent (or being sent): never twice
+    return message_attempt(message_id=message.pk, now=now)
+
+
+def message_attempt(*, message_id: int, now: datetime | None = None) -> OutboundMessage:
+    """Hand a queued message to its provider once; 429/5xx leave it queued with a back-off."""
+    now = aware_utc(now or now_utc())
+    with transaction.atomic(durable=True):
+        taken = OutboundMessage.objects.filter(
+            Q(next_try_at__isnull=True) | Q(next_try_at__lte=now),
+            pk=message_id,
+            state=states.QUEUED,
+        ).update(state=states.SENDING, tries=F("tries") + 1, next_try_at=now + SENDING_STALE)
+    message = OutboundMessage.objects.get(pk=message_id)
+    if not taken:
+        return message  # not due, or another worker has it
+    outgoing = Message(
+        channel=message.channel,
+        to=message.to,
+        subject=message.subject,
+        body=message.body,
+        html_body=message.html_body or None,
+        reference=message.reference,
+        metadata={"purpose": message.purpose},
+    )
+    changes: dict[str, object]
+    try:
+        result = get_channel(message.channel).send(outgoing)
+    except ChannelError as exc:
+        changes = {"provider": exc.provider[:12], "error": exc.message}
+        if exc.outcome_unknown:
+            changes["state"] = states.UNKNOWN
+        elif exc.retryable and message.tries < settings.NOTIFICATIONS_MAX_TRIES:
+            changes.update(state=states.QUEUED, next_try_at=now_utc() + _backoff(message.tries))
+        else:
+            changes.update(state=states.FAILED, final_at=now_utc())
+    else:
+        accepted = result.accepted
+        changes = {
+            "state": states.SENT if accepted else states.FAILED,
+            "provider": result.provider[:12],
+            "provider_message_id": result.provider_message_id[:100],
+            "error": result.error,
+            "sent_at": now_utc() if accepted else None,
+            "final_at": None if accepted else now_utc(),
+        }
+    # Only our own `sending` row is finished: a receipt may already have moved it on.
+    OutboundMessage.objects.filter(pk=message.pk, state=states.SENDING).update(
+        next_try_at=changes.pop("next_try_at", None), **changes
+    )
+    message.refresh_from_db()
+    if message.state == states.FAILED:
+        logger.warning(
+            "outbound message %s (%s) failed: %s", message.pk, message.purpose, message.error
+        )
+    return message
+
+
+def messages_retry_due(*, now: datetime | None = None) -> dict[str, int]:
+    """Sweep: send queued messages whose back-off ended; stale `sending` becomes `unknown`."""
+    now = aware_utc(now or now_utc())
+    unknown = OutboundMessage.objects.filter(state=states.SENDING, next_try_at__lt=now).update(
+        state=states.UNKNOWN, error="The worker stopped while the provider was being called."
+    )
+    sent = 0
+    due = OutboundMessage.objects.filter(state=states.QUEUED, next_try_at__lte=now)
+    for message_id in list(due.values_list("pk", flat=True)[:500]):
+        sent += message_attempt(message_id=message_id, now=now).state == states.SENT
+    return {"unknown": unknown, "sent": sent}
