@@ -52,6 +52,11 @@ test: venv
 run-prod-local: venv
 	.ci/prod-local
 
+# Every benchmark on SQLite and on PostgreSQL with Redis; rewrites bench/RESULTS.md's
+# generated section. Minutes, not in CI. See bench/run.sh for the knobs.
+bench: venv
+	bench/run.sh
+
 bench-export: venv
 	$(PY) bench/export_register.py --incidents 100000
 

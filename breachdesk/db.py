@@ -49,3 +49,17 @@ def _connection_alive() -> bool:
         return connection.is_usable()
     except Exception:  # a broken connection may fail even to say so
         return False
+
+
+def database_optimize() -> str:
+    """Refresh the query planner's statistics (daily schedule).
+
+    SQLite keeps none unless asked: without them it reads "status IN (...)" through the status
+    index and sorts every match, instead of walking the register's newest-first index and
+    stopping after one page. PostgreSQL's autovacuum keeps its own statistics: nothing to do.
+    """
+    if connection.vendor != "sqlite":
+        return f"{connection.vendor}: statistics are kept by the server"
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return "sqlite: ANALYZE done"

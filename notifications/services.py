@@ -501,6 +501,8 @@ SCHEDULES = {
     "intake-idempotency-prune": ("incidents.intake.services.idempotency_prune", 60),
     # Raw payloads of alerts that no incident took are deleted after 90 days (configurable).
     "intake-payload-purge": ("incidents.intake.services.alert_payloads_purge", 24 * 60),
+    # Query-planner statistics of the embedded SQLite database (PostgreSQL keeps its own).
+    "database-optimize": ("breachdesk.db.database_optimize", 24 * 60),
 }
 
 

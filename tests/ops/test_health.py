@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django_q.tasks import async_task
 
+from breachdesk.db import database_optimize
 from breachdesk.timeutils import now_utc
 from notifications.services import SCHEDULES, schedules_ensure
 
@@ -53,3 +55,17 @@ def test_liveness_needs_only_the_database(client):
     response = client.get("/healthz/live")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_the_daily_optimize_schedule_gives_sqlite_planner_statistics():
+    schedules_ensure()
+    assert "database-optimize" in SCHEDULES
+    result = database_optimize()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM sqlite_stat1")
+            assert cursor.fetchone()[0] > 0
+        assert result == "sqlite: ANALYZE done"
+    else:
+        assert "kept by the server" in result
