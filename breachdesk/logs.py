@@ -75,5 +75,8 @@ def logging_config(*, level: str, fmt: str) -> dict:
             # The provider SDKs log whole messages and the API key's header at DEBUG/INFO.
             "python_http_client": {"level": "WARNING"},
             "twilio.http_client": {"level": "WARNING"},
+            # WeasyPrint logs every rendering step at INFO; only its warnings matter.
+            "weasyprint": {"level": "WARNING"},
+            "fontTools": {"level": "WARNING"},
         },
     }

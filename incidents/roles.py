@@ -13,6 +13,11 @@ VIEWER = [
     "incidents.view_ruleversion",
     "intake.view_alert",
     "intake.view_integration",
+    "notices.view_notice",
+    "notices.view_noticeversion",
+    "filings.view_filing",
+    "filings.view_filingversion",
+    "filings.view_correspondence",
 ]
 ANALYST = [
     *VIEWER,
@@ -20,6 +25,11 @@ ANALYST = [
     "incidents.change_incident",
     "incidents.triage_incident",
     "incidents.assess_incident",
+    "notices.add_notice",
+    "notices.change_notice",
+    "filings.add_filing",
+    "filings.change_filing",
+    "filings.add_correspondence",
 ]
 DPO = [
     *ANALYST,
@@ -38,6 +48,7 @@ DPO = [
     "notifications.view_escalationladder",
     "notifications.change_escalationladder",
     "notifications.view_reminderattempt",
+    "notices.approve_notice",
     "notifications.add_campaign",
     "notifications.send_campaign",
     "notifications.export_letters",
@@ -45,8 +56,19 @@ DPO = [
     "notifications.view_importrun",
     "notifications.view_outboundmessage",
     "notifications.view_receiptevent",
+    "filings.submit_filing",
 ]
-ADMIN_APPS = ("incidents", "intake", "notifications", "auth", "django_q", "authtoken", "axes")
+ADMIN_APPS = (
+    "incidents",
+    "intake",
+    "notifications",
+    "notices",
+    "filings",
+    "auth",
+    "django_q",
+    "authtoken",
+    "axes",
+)
 
 ROLES: dict[str, list[str] | None] = {
     "viewer": VIEWER,

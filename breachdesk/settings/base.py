@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "incidents",
     "incidents.intake",
     "notifications",
+    "notifications.notices",
+    "notifications.filings",
     "breachdesk",
 ]
 
@@ -81,6 +83,9 @@ def database_from_env(default_url: str) -> dict:
 
 DATABASES = {"default": database_from_env(f"sqlite:///{VAR_DIR / 'breachdesk.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Checks `manage.py verify_audit` runs after the chain: each returns a list of problems.
+AUDIT_CROSS_CHECKS = ["notifications.filings.selectors.filing_snapshot_problems"]
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -216,6 +216,9 @@ class EventKind(models.TextChoices):
     ALERT_DETACHED = "alert_detached"
     NOTICE_CAMPAIGN_STARTED = "notice_campaign_started"
     NOTICE_CAMPAIGN_COMPLETED = "notice_campaign_completed"
+    FILING_DRAFTED = "filing_drafted"
+    FILING_SUBMITTED = "filing_submitted"
+    CORRESPONDENCE_LOGGED = "correspondence_logged"
 
 
 class IncidentEvent(models.Model):

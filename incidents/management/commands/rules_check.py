@@ -5,14 +5,15 @@ from django.core.management.base import BaseCommand, CommandError
 from incidents.rules import RULES_DIR, check_rules, load_rules
 from incidents.rules import authorities as registry_data
 from incidents.rules.competence import rule_coverage
-from incidents.rules.content import check_content
+from incidents.rules.content import catalogue, check_content
+from incidents.rules.phases import check_phases
 
 
 class Command(BaseCommand):
     help = (
         "Validate the notification rule files (unknown fields, bad durations, citations…), "
-        "their content element codes (incidents/rules/content) and the authority registry: "
-        "every rule that notifies an authority must name one."
+        "their content element codes (incidents/rules/content), the filing phases and the "
+        "authority registry: every rule that notifies an authority must name one."
     )
 
     def add_arguments(self, parser):
@@ -22,7 +23,10 @@ class Command(BaseCommand):
         problems = check_rules(Path(directory))
         if not problems and Path(directory).resolve() == RULES_DIR.resolve():
             # The element mapping names the shipped rules, so it is checked against them only.
-            problems = check_content(load_rules(Path(directory)))
+            shipped = load_rules(Path(directory))
+            problems = check_content(shipped)
+            # Filing phases name shipped rules and shared element codes (filing_phases.toml).
+            problems += check_phases({rule.id for rule in shipped}, set(catalogue()))
         if problems:
             for problem in problems:
                 self.stderr.write(f"- {problem}")

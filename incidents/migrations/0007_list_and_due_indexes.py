@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0005_event_kind_notice_campaigns'),
+        ('incidents', '0006_event_kind_filings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

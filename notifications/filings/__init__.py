@@ -1,0 +1,1 @@
+"""Authority and controller filings: drafted from the facts, filed in phases, kept as evidence."""

@@ -1,0 +1,1 @@
+"""Notices to the people affected: drafts, versions, approval, renditions (docs/notices.md)."""

@@ -1,0 +1,108 @@
+"""Template text that comes from data files, marked for the translation catalogues.
+
+`makemessages` finds strings in code and templates only; the headings (incidents/rules
+content data), the data-category labels, the advice library and the phishing lines come from
+data, so their English text is listed here with gettext_noop. tests/notices checks that this
+list and the data files agree.
+"""
+
+from django.utils.translation import gettext_noop
+
+TITLE = gettext_noop("Notice of Data Breach")
+
+#: California's headings (incidents/rules/content/elements.toml, fmt_ca_headings) plus the
+#: model form's "Other Important Information" block.
+HEADINGS = {
+    "what_happened": gettext_noop("What Happened"),
+    "information": gettext_noop("What Information Was Involved"),
+    "doing": gettext_noop("What We Are Doing"),
+    "you_can_do": gettext_noop("What You Can Do"),
+    "other": gettext_noop("Other Important Information"),
+    "more": gettext_noop("For More Information"),
+}
+
+DATA_CATEGORY_LABELS = {
+    "identity": gettext_noop("Name, date of birth or identity numbers"),
+    "contact": gettext_noop("Contact details (e-mail address, phone number or postal address)"),
+    "online_identifiers": gettext_noop("User names and account IDs"),
+    "credentials": gettext_noop("Passwords"),
+    "financial": gettext_noop("Bank account details"),
+    "payment_card": gettext_noop("Payment card numbers"),
+    "government_id": gettext_noop("Identity documents or their numbers"),
+    "location": gettext_noop("Location data"),
+    "behavioural": gettext_noop("What you bought or used"),
+    "communications_content": gettext_noop("The content of messages"),
+    "employment": gettext_noop("Employment records"),
+    "education": gettext_noop("Education records"),
+    "images": gettext_noop("Photos or scans"),
+    "health": gettext_noop("Health information"),
+    "genetic": gettext_noop("Genetic data"),
+    "biometric": gettext_noop("Biometric data (fingerprints or face data)"),
+    "racial_ethnic_origin": gettext_noop("Information about racial or ethnic origin"),
+    "political_opinions": gettext_noop("Political opinions"),
+    "religious_beliefs": gettext_noop("Religious or philosophical beliefs"),
+    "trade_union": gettext_noop("Trade union membership"),
+    "sex_life": gettext_noop("Information about sex life or sexual orientation"),
+    "criminal_records": gettext_noop("Criminal records"),
+}
+
+CREDENTIALS_PROTECTION = {
+    "plaintext": gettext_noop("Your password was stored in a readable form."),
+    "weak_hash": gettext_noop(
+        "Your password was stored in a scrambled form that criminals can turn back. "
+        "Treat it as known."
+    ),
+    "strong_salted_hash": gettext_noop(
+        "Your password was stored in a strongly scrambled form that cannot be turned back."
+    ),
+}
+
+CAUSES = {
+    "malicious_external": gettext_noop("Criminals got into one of our systems without permission."),
+    "malicious_insider": gettext_noop(
+        "Someone who works for us used personal data without permission."
+    ),
+    "accidental_internal": gettext_noop("We made a mistake that exposed personal data."),
+    "accidental_third_party": gettext_noop(
+        "A mistake at one of our suppliers exposed personal data."
+    ),
+    "technical_fault": gettext_noop("A technical fault exposed personal data."),
+    "unknown": gettext_noop("We are still finding out how it happened."),
+}
+
+EXPOSURES = {
+    "exfiltrated": gettext_noop("They copied personal data and took it."),
+    "published": gettext_noop("Someone published the data on the internet."),
+    "unknown_recipients": gettext_noop("We do not know who saw the data."),
+    "known_trusted_recipient": gettext_noop(
+        "The data went to a recipient we know, who told us they deleted it."
+    ),
+}
+
+CONSEQUENCES = {
+    "credentials": gettext_noop("Someone could use your password to get into your account."),
+    "payment_card": gettext_noop("Someone could use your card details to make payments."),
+    "financial": gettext_noop("Someone could try to take money from your bank account."),
+    "identity": gettext_noop("Someone could use your details to pretend to be you."),
+    "government_id": gettext_noop("Someone could use your details to pretend to be you."),
+    "health": gettext_noop("Other people could learn about your health."),
+    "contact": gettext_noop("You could receive fake messages that look like they come from us."),
+}
+GENERIC_CONSEQUENCE = gettext_noop("You could receive fake messages that mention this breach.")
+
+MITIGATIONS = {
+    "credentials_reset": gettext_noop("We reset the passwords of all accounts involved."),
+    "access_revoked": gettext_noop("We blocked the access that was used."),
+    "device_remote_wiped": gettext_noop("We erased the lost device from a distance."),
+    "data_restored_from_backup": gettext_noop("We restored the data from a backup."),
+    "recipient_deleted_or_returned": gettext_noop(
+        "The person who received the data deleted it or gave it back."
+    ),
+    "monitoring_in_place": gettext_noop("We are watching our systems closely for further misuse."),
+}
+GENERIC_MEASURES_TAKEN = gettext_noop(
+    "We closed the gap and are investigating with security experts."
+)
+GENERIC_MEASURES_PROPOSED = gettext_noop(
+    "We are improving our security to stop this from happening again."
+)
