@@ -32,6 +32,17 @@ class PageOrKeysetPagination(Pagination):
             return self._keyset.paginate_queryset(queryset, request, view)
         return super().paginate_queryset(queryset, request, view)
 
+    def get_schema_operation_parameters(self, view):
+        cursor = {
+            "name": self.cursor_query_param,
+            "required": False,
+            "in": "query",
+            "description": "Keyset pages: empty to start, then the `next` link's value. "
+            "The answer is {next, previous, results} without a count.",
+            "schema": {"type": "string"},
+        }
+        return [*super().get_schema_operation_parameters(view), cursor]
+
     def get_paginated_response(self, data):
         if self._keyset is not None:
             return self._keyset.get_paginated_response(data)

@@ -8,6 +8,7 @@ import dj_database_url
 import psycopg
 import pytest
 
+from tests.filings.conftest import assessed  # noqa: F401 (fixture)
 from tests.notifications.conftest import (  # noqa: F401 (fixtures)
     assignee,
     breach,

@@ -1,5 +1,6 @@
-"""Resilience on PostgreSQL: worker processes racing over the same reminders, and the
-database connection dropping in the middle of a sweep. Nothing is lost, nothing is sent twice.
+"""Resilience on PostgreSQL: worker processes racing over the same reminders, the database
+connection dropping in the middle of a sweep, two DPOs submitting one filing at once.
+Nothing is lost, nothing is sent or recorded twice.
 
 These run in the PostgreSQL pass of CI (they skip on SQLite, whose own multi-process race is
 tests/notifications/test_concurrency_processes.py).
@@ -16,8 +17,14 @@ import time_machine
 from django.db import OperationalError, close_old_connections, connection
 from django.test import override_settings
 
+from incidents.models import AuditEntry, Obligation
+from notifications.filings.models import Filing
 from notifications.models import AttemptStatus, OutboxMessage, ReminderAttempt
 from notifications.services import LEASE, reminders_sweep
+from tests.conftest import client_for, make_user
+from tests.filings.conftest import AWARE as FILING_AWARE
+from tests.filings.conftest import draft
+from tests.intake.test_concurrency import run_concurrently
 from tests.notifications.conftest import AWARE_AT
 from tests.notifications.fakes import FakeSendGrid, Received, Reply
 from tests.notifications.test_concurrency_processes import _race, _run
@@ -184,3 +191,36 @@ def test_connection_cut_between_sweeps_fails_one_run_and_the_next_catches_up(dut
         report = reminders_sweep()
     assert (report.claimed, report.sent, report.errors) == (1, 1, 0)
     assert ReminderAttempt.objects.get(obligation=duty, covered_by__isnull=True).status == "sent"
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_dpos_submitting_the_same_filing_at_once_one_wins_the_other_gets_409(api, assessed):
+    second = client_for(make_user("dpo", username="dpo-two"))
+    day_two = FILING_AWARE + timedelta(hours=26)
+    with time_machine.travel(day_two, tick=False):
+        initial = draft(api, assessed["id"], "eu-gdpr-33-1-sa", "initial")
+        url = f"/api/v1/filings/{initial['id']}/submit/"
+        clients = [api["dpo"], second]
+        responses = run_concurrently(
+            2,
+            lambda i: clients[i].post(
+                url,
+                {
+                    "submitted_at": "2026-05-05T11:00:00Z",
+                    "channel": "portal",
+                    "authority_reference": f"REF-{i}",
+                },
+                format="json",
+            ),
+        )
+    codes = sorted(getattr(r, "status_code", repr(r)) for r in responses)
+    assert codes == [200, 409], [getattr(r, "content", r) for r in responses]
+    winner = next(r for r in responses if r.status_code == 200).json()
+    filing = Filing.objects.get(pk=initial["id"])
+    assert filing.status == "submitted"
+    assert filing.authority_reference == winner["authority_reference"]
+    assert AuditEntry.objects.filter(action="filing.submitted").count() == 1
+    duty = Obligation.objects.get(incident_id=assessed["id"], rule_code="eu-gdpr-33-1-sa")
+    assert duty.status in ("met", "late")
+    assert duty.evidence["filing_id"] == filing.pk
