@@ -15,15 +15,20 @@ from incidents.models import (
     Authority,
     Incident,
     IncidentEvent,
+    InternalTarget,
     Obligation,
     Organization,
+    Party,
     RuleVersion,
 )
 from incidents.services import incidents as incident_services
+from incidents.services import lifecycle
 from incidents.services import organization as organization_services
+from incidents.services import parties as party_services
 from incidents.services.authorities import authority_save
 from incidents.services.incidents import EDITABLE_FIELDS
-from incidents.status import IncidentStatus, allowed_targets, transition_permission
+from incidents.services.targets import internal_target_set
+from incidents.status import ACTIONS, IncidentStatus, StatusAction, allowed_targets
 
 
 class NoDeleteAdmin(admin.ModelAdmin):
@@ -75,9 +80,23 @@ class EventInline(admin.TabularInline):
         return False
 
 
+# What a reader of the register wants to see of a duty, in the inline and the list alike.
+OBLIGATION_COLUMNS = [
+    "rule_code",
+    "recipient",
+    "audience",
+    "status",
+    "due_at",
+    "soft_due_at",
+    "due_basis",
+    "met_at",
+    "late",
+]
+
+
 class ObligationInline(admin.TabularInline):
     model = Obligation
-    fields = ["rule_code", "audience", "status", "due_at", "met_at", "late", "citation"]
+    fields = [*OBLIGATION_COLUMNS, "citation"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -97,25 +116,28 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=self.value()) if self.value() else queryset
 
 
-def _make_transition_action(target: str):
+def _admin_action(status_action: StatusAction):
+    """An admin bulk action running the same lifecycle action as the API."""
+
     def action(modeladmin, request, queryset):
-        if not request.user.has_perm(transition_permission(target)):
-            modeladmin.message_user(request, "Your role cannot do this.", messages.ERROR)
-            return
         for incident in queryset:
             try:
-                incident_services.incident_transition(
+                lifecycle.incident_transition(
                     incident_id=incident.pk,
                     actor=request.user,
-                    to=target,
+                    to=status_action.target,
                     comment="via admin action",
                 )
             except (DomainError, ValidationError) as exc:
                 modeladmin.message_user(request, f"{incident.reference}: {exc}", messages.ERROR)
 
-    action.__name__ = f"move_to_{target}"
-    action.short_description = f"Move to {target.replace('_', ' ')}"
+    action.__name__ = status_action.name
+    action.short_description = status_action.label
     return action
+
+
+# Moves that need a written reason for the register are made where one can be typed (API).
+ADMIN_ACTIONS = [_admin_action(a) for a in ACTIONS if not a.reason_required]
 
 
 @admin.register(Incident)
@@ -148,17 +170,8 @@ class IncidentAdmin(NoDeleteAdmin):
         "linked_alerts",
     ]
     inlines = [ObligationInline, EventInline]
-    actions = [
-        _make_transition_action(t)
-        for t in (
-            "assessing",
-            "notifiable",
-            "not_notifiable",
-            "authority_notified",
-            "subjects_notified",
-            "closed",
-        )
-    ]
+    actions = ADMIN_ACTIONS
+    filter_horizontal = ["controllers"]
 
     @admin.display(description="Allowed transitions")
     def allowed(self, obj) -> str:
@@ -238,8 +251,8 @@ class AssessmentAdmin(ReadOnlyAdmin):
 
 @admin.register(Obligation)
 class ObligationAdmin(ReadOnlyAdmin):
-    list_display = ["incident", "rule_code", "audience", "status", "due_at", "met_at", "late"]
-    list_filter = ["status", "audience", "regime"]
+    list_display = ["incident", *OBLIGATION_COLUMNS]
+    list_filter = ["status", "audience", "due_basis", "regime"]
     search_fields = ["incident__reference", "rule_code"]
 
 
@@ -247,6 +260,45 @@ class ObligationAdmin(ReadOnlyAdmin):
 class RuleVersionAdmin(ReadOnlyAdmin):
     list_display = ["code", "version", "loaded_at"]
     search_fields = ["code"]
+
+
+@admin.register(Party)
+class PartyAdmin(NoDeleteAdmin):
+    """Customers, processors and sub-processors, saved through the same service as the API."""
+
+    list_display = ["name", "kind", "contact_name", "email", "notice_hours", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "contact_name", "email", "contract_reference"]
+    fields = list(party_services.PARTY_FIELDS)
+
+    def save_model(self, request, obj, form, change):
+        values = {field: form.cleaned_data[field] for field in party_services.PARTY_FIELDS}
+        try:
+            if change:
+                saved = party_services.party_update(
+                    party_id=obj.pk, actor=request.user, changes=values
+                )
+            else:
+                saved = party_services.party_create(actor=request.user, data=values)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        obj.pk = saved.pk
+
+
+@admin.register(InternalTarget)
+class InternalTargetAdmin(NoDeleteAdmin):
+    """Working deadlines for duties the law gives no fixed period (per audience)."""
+
+    list_display = ["audience", "hours", "note"]
+    readonly_fields = ["audience"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        internal_target_set(
+            audience=obj.audience, hours=obj.hours, note=obj.note, actor=request.user
+        )
 
 
 @admin.register(Authority)

@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import filters, generics, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
@@ -20,7 +19,7 @@ from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import iso, now_utc
 from incidents import selectors
 from incidents.filters import IncidentFilter
-from incidents.models import AuditEntry, Incident, IncidentEvent, Obligation
+from incidents.models import AuditEntry, Incident, IncidentEvent, Obligation, Party
 from incidents.serializers import (
     ArchiveInputSerializer,
     AssessmentOutputSerializer,
@@ -32,14 +31,16 @@ from incidents.serializers import (
     MeetInputSerializer,
     ObligationOutputSerializer,
     OverrideInputSerializer,
+    PartySerializer,
     TransitionInputSerializer,
     WaiveInputSerializer,
 )
 from incidents.services import assessments as assessment_services
 from incidents.services import incidents as incident_services
+from incidents.services import lifecycle
 from incidents.services import obligations as obligation_services
+from incidents.services import parties as party_services
 from incidents.services.audit import audit_export_lines
-from incidents.status import transition_permission
 
 CanView = has_perm("incidents.view_incident")
 
@@ -135,13 +136,11 @@ class IncidentTransitionApi(APIView):
         _incident(pk)
         data = TransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        target = data.validated_data["to"]
-        if not request.user.has_perm(transition_permission(target)):
-            raise PermissionDenied(f"Your role cannot move an incident to {target!r}.")
-        incident = incident_services.incident_transition(
+        # The action checks the caller's permission for this move and its preconditions.
+        incident = lifecycle.incident_transition(
             incident_id=pk,
             actor=request.user,
-            to=target,
+            to=data.validated_data["to"],
             comment=data.validated_data["comment"],
         )
         return Response(_out(incident))
@@ -227,14 +226,18 @@ class ObligationListApi(APIView):
 
     @extend_schema(responses=ObligationOutputSerializer(many=True))
     def get(self, request, pk: int):
-        rows = selectors.obligations_of(_incident(pk)).select_related("incident", "waived_by")
+        rows = selectors.obligations_of(_incident(pk)).select_related(
+            "incident", "waived_by", "party"
+        )
         return Response(
             ObligationOutputSerializer(rows, many=True, context={"now": now_utc()}).data
         )
 
 
 def _obligation_out(obligation: Obligation) -> dict:
-    obligation = Obligation.objects.select_related("incident", "rule").get(pk=obligation.pk)
+    obligation = Obligation.objects.select_related("incident", "rule", "party").get(
+        pk=obligation.pk
+    )
     return ObligationOutputSerializer(obligation, context={"now": now_utc()}).data
 
 
@@ -264,6 +267,52 @@ class ObligationWaiveApi(APIView):
             obligation_id=pk, actor=request.user, **data.validated_data
         )
         return Response(_obligation_out(obligation))
+
+
+class PartyListCreateApi(generics.ListAPIView):
+    """Customers (controllers we process for), processors and sub-processors."""
+
+    serializer_class = PartySerializer
+    queryset = Party.objects.order_by("kind", "name", "id")
+    filterset_fields = ["kind", "active"]
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [has_perm("incidents.add_party")()]
+        return [has_perm("incidents.view_party")()]
+
+    @extend_schema(request=PartySerializer, responses={201: PartySerializer})
+    def post(self, request):
+        data = PartySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        party = party_services.party_create(actor=request.user, data=dict(data.validated_data))
+        return Response(PartySerializer(party).data, status=status.HTTP_201_CREATED)
+
+
+class PartyDetailApi(APIView):
+    def get_permissions(self):
+        needed = {"PATCH": "change_party", "PUT": "change_party", "DELETE": "delete_party"}
+        return [has_perm(f"incidents.{needed.get(self.request.method, 'view_party')}")()]
+
+    @extend_schema(responses=PartySerializer)
+    def get(self, request, pk: int):
+        return Response(PartySerializer(get_object_or_404(Party, pk=pk)).data)
+
+    @extend_schema(request=PartySerializer, responses=PartySerializer)
+    def patch(self, request, pk: int):
+        party = get_object_or_404(Party, pk=pk)
+        data = PartySerializer(party, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        party = party_services.party_update(
+            party_id=pk, actor=request.user, changes=dict(data.validated_data)
+        )
+        return Response(PartySerializer(party).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk: int):
+        get_object_or_404(Party, pk=pk)
+        party_services.party_delete(party_id=pk, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class UpcomingInputSerializer(serializers.Serializer):

@@ -144,7 +144,7 @@ class OrganizationOutputSerializer(serializers.ModelSerializer):
 
 class OrganizationUpdateOutputSerializer(OrganizationOutputSerializer):
     """The profile after the change, the changed fields (old -> new) and, per open incident
-    re-planned, the obligations added, removed and re-timed."""
+    re-planned, the obligations added, removed, re-timed and re-addressed (authority)."""
 
     changes = serializers.JSONField(read_only=True)
     replanned = serializers.JSONField(read_only=True)

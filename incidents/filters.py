@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
 from incidents.models import Incident
-from incidents.models.incident import IncidentSource
+from incidents.models.incident import IncidentRole, IncidentSource
 from incidents.status import IncidentStatus
 
 
@@ -41,6 +41,19 @@ class IncidentFilter(django_filters.FilterSet):
     # filter's default would make the page count a SELECT DISTINCT over every column).
     status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices, distinct=False)
     source = django_filters.ChoiceFilter(choices=IncidentSource.choices)
+    role = django_filters.ChoiceFilter(choices=IncidentRole.choices)
+    authority_notified = django_filters.BooleanFilter(
+        field_name="authority_notified_at",
+        lookup_expr="isnull",
+        exclude=True,
+        label="A duty towards a supervisory authority was met",
+    )
+    people_notified = django_filters.BooleanFilter(
+        field_name="people_notified_at",
+        lookup_expr="isnull",
+        exclude=True,
+        label="A duty towards the affected people was met",
+    )
     country = django_filters.CharFilter(method="filter_country", label="Country or subdivision")
     q = django_filters.CharFilter(method="filter_text", label="Text search")
     archived = django_filters.BooleanFilter(

@@ -3,9 +3,10 @@
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from incidents.facts import facts_hash, incident_facts
 from incidents.models import (
     Assessment,
     Authority,
@@ -14,10 +15,14 @@ from incidents.models import (
     Obligation,
     Organization,
 )
-from incidents.models.obligation import ObligationStatus
+from incidents.models.obligation import MET_STATUSES, ObligationStatus
 from incidents.rules import authorities as authority_data
 from incidents.rules.authorities import AuthorityEntry, Registry
-from incidents.services.assessments import facts_hash, incident_facts
+from incidents.status import OPEN_STATUSES
+
+# The monitoring alerts linked to an incident, reached through the reverse relation the
+# intake app declares (incidents never imports the intake app, which builds on it).
+ALERT_FIRING = "firing"
 
 
 def incident_list() -> QuerySet[Incident]:
@@ -27,20 +32,36 @@ def incident_list() -> QuerySet[Incident]:
         .prefetch_related(
             Prefetch("assessments", queryset=current, to_attr="assessments_newest_first")
         )
-        .annotate(**_alert_summary())
+        .annotate(**_alert_summary(), **notified_facts())
     )
+
+
+def notified_facts() -> dict:
+    """The facts "authority notified" and "people notified", derived from the obligations:
+    the first time a duty towards a supervisory authority (or the affected people) was met,
+    as in the register export."""
+
+    def first_met(audiences) -> Subquery:
+        met = Obligation.objects.filter(
+            incident=OuterRef("pk"), audience__in=audiences, status__in=MET_STATUSES
+        ).order_by()
+        return Subquery(met.values("incident").annotate(first=Min("met_at")).values("first"))
+
+    return {
+        "authority_notified_at": first_met(("supervisory_authority",)),
+        "people_notified_at": first_met(("individuals",)),
+    }
 
 
 def _alert_summary() -> dict:
     """Per incident: how many monitoring alerts are linked to it, how many still fire, and when
     the last one was seen. Subqueries, evaluated for the rows returned only."""
-    from incidents.intake.models import Alert, AlertStatus  # the intake app builds on this one
-
-    linked = Alert.objects.filter(incident=OuterRef("pk")).order_by().values("incident")
+    alerts = Incident._meta.get_field("alerts").related_model._default_manager
+    linked = alerts.filter(incident=OuterRef("pk")).order_by().values("incident")
     return {
         "alert_count": Coalesce(Subquery(linked.annotate(n=Count("pk")).values("n")), 0),
         "alerts_firing": Coalesce(
-            Subquery(linked.filter(status=AlertStatus.FIRING).annotate(n=Count("pk")).values("n")),
+            Subquery(linked.filter(status=ALERT_FIRING).annotate(n=Count("pk")).values("n")),
             0,
         ),
         "alerts_last_seen_at": Subquery(linked.annotate(last=Max("last_seen_at")).values("last")),
@@ -74,13 +95,25 @@ def obligations_of(incident: Incident) -> QuerySet[Obligation]:
     return incident.obligations.select_related("rule").order_by("due_at", "soft_due_at", "id")
 
 
+def obligations_open_of(incident: Incident) -> QuerySet[Obligation]:
+    """Duties still to be met (pending or awaiting their trigger), soonest first."""
+    return obligations_of(incident).open()
+
+
+def obligations_clock_running() -> QuerySet[Obligation]:
+    """Pending duties of live incidents: not dismissed, closed or archived."""
+    return Obligation.objects.filter(
+        status=ObligationStatus.PENDING,
+        incident__status__in=OPEN_STATUSES,
+        incident__archived_at__isnull=True,
+    )
+
+
 def obligations_upcoming(*, now: datetime, hours: int) -> QuerySet[Obligation]:
     """Everything due (hard deadline or internal target) within `hours`, overdue first."""
     horizon = now + timedelta(hours=hours)
     return (
-        Obligation.objects.filter(
-            status=ObligationStatus.PENDING, incident__archived_at__isnull=True
-        )
+        obligations_clock_running()
         .filter(Q(due_at__lte=horizon) | Q(due_at__isnull=True, soft_due_at__lte=horizon))
         .select_related("incident", "rule")
         .order_by(Coalesce("due_at", "soft_due_at"), "id")

@@ -5,11 +5,16 @@ from rest_framework import serializers
 
 from breachdesk.api.fields import AwareDateTimeField
 from breachdesk.timeutils import iso
-from incidents import validation
-from incidents.models import Assessment, AuditEntry, Incident, IncidentEvent, Obligation
+from incidents import risk, validation
+from incidents.facts import FACT_FIELDS
+from incidents.models import Assessment, AuditEntry, Incident, IncidentEvent, Obligation, Party
+from incidents.models.incident import IncidentRole
+from incidents.models.obligation import EVIDENCE_CHANNELS
+from incidents.models.party import PartyKind
 from incidents.risk import vocab
 from incidents.selectors import incident_assessment_stale, incident_current_assessment
 from incidents.services.incidents import EDITABLE_FIELDS
+from incidents.services.parties import PARTY_FIELDS
 from incidents.status import IncidentStatus, allowed_targets
 
 User = get_user_model()
@@ -55,7 +60,21 @@ class ResidentsField(serializers.DictField):
         return values
 
 
-class IncidentInputSerializer(serializers.Serializer):
+def _fact_field(name: str) -> serializers.Field:
+    """The API field of one risk fact, from its declaration (incidents.risk.FACT_KINDS)."""
+    kind, values = risk.FACT_KINDS[name]
+    if kind == risk.LIST:
+        return _choice_list(values)
+    if kind == risk.CHOICE:
+        return _choice(values)
+    if kind == risk.COUNT:
+        return _count()
+    if kind == risk.HOURS:
+        return serializers.FloatField(min_value=0, required=False, allow_null=True)
+    return serializers.BooleanField(required=False, allow_null=True)
+
+
+class _IncidentInputBase(serializers.Serializer):
     """Writable fields. `status` is deliberately absent: POST to /transitions/ instead."""
 
     title = serializers.CharField(max_length=200, required=False)
@@ -79,12 +98,29 @@ class IncidentInputSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
     )
+    role = serializers.ChoiceField(
+        choices=IncidentRole.values,
+        required=False,
+        help_text="controller or processor; defaults from the organisation (required when it "
+        "is both).",
+    )
+    controllers = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Party.objects.filter(kind=PartyKind.CUSTOMER),
+        required=False,
+        help_text="When processor: ids of the customers (parties) whose data is involved.",
+    )
+    source_party = serializers.PrimaryKeyRelatedField(
+        queryset=Party.objects.exclude(kind=PartyKind.CUSTOMER),
+        required=False,
+        allow_null=True,
+        help_text="Id of the processor or sub-processor where the breach happened.",
+    )
+    source_notified_at = _aware()
     countries = RegionListField(required=False, allow_null=True)
     residents = ResidentsField(required=False, allow_null=True)
-    subjects_count = _count()
     subjects_min = _count()
     subjects_max = _count()
-    records_count = _count()
     records_min = _count()
     records_max = _count()
     likely_consequences = serializers.CharField(required=False, allow_blank=True)
@@ -93,21 +129,6 @@ class IncidentInputSerializer(serializers.Serializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, allow_null=True
     )
-    breach_types = _choice_list(vocab.BREACH_TYPES)
-    cause = _choice(vocab.CAUSES)
-    data_categories = _choice_list(vocab.DATA_CATEGORIES)
-    credentials_protection = _choice(vocab.CREDENTIALS_PROTECTION)
-    subject_categories = _choice_list(vocab.SUBJECT_CATEGORIES)
-    identifiability = _choice(vocab.IDENTIFIABILITY)
-    exposure = _choice(vocab.EXPOSURE)
-    data_protection = _choice(vocab.DATA_PROTECTION)
-    availability_impact = _choice(vocab.AVAILABILITY_IMPACT)
-    availability_hours = serializers.FloatField(min_value=0, required=False, allow_null=True)
-    backup_available = serializers.BooleanField(required=False, allow_null=True)
-    integrity_impact = _choice(vocab.INTEGRITY_IMPACT)
-    sensitive_context = serializers.BooleanField(required=False, allow_null=True)
-    mitigations = _choice_list(vocab.MITIGATIONS)
-    contact_effort = _choice(vocab.CONTACT_EFFORT)
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
@@ -132,6 +153,14 @@ class IncidentInputSerializer(serializers.Serializer):
                 {name: ["Unknown field."] for name in sorted(unknown)}
             )
         return super().to_internal_value(data)
+
+
+# The risk facts' fields come from their one declaration.
+IncidentInputSerializer = type(
+    "IncidentInputSerializer",
+    (_IncidentInputBase,),
+    {"__doc__": _IncidentInputBase.__doc__, **{f: _fact_field(f) for f in FACT_FIELDS}},
+)
 
 
 class AssessmentSummarySerializer(serializers.ModelSerializer):
@@ -168,6 +197,21 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
     status_changed_at = AwareDateTimeField(read_only=True)
     archived_at = AwareDateTimeField(read_only=True)
     triaged_at = AwareDateTimeField(read_only=True)
+    source_notified_at = AwareDateTimeField(read_only=True)
+    controllers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    source_party = serializers.PrimaryKeyRelatedField(read_only=True)
+    authority_notified_at = AwareDateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="First time a duty towards a supervisory authority was met (derived).",
+    )
+    people_notified_at = AwareDateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="First time a duty towards the affected people was met (derived).",
+    )
+    authority_notified = serializers.SerializerMethodField()
+    people_notified = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
     assessment = serializers.SerializerMethodField()
     assessment_stale = serializers.SerializerMethodField()
@@ -185,6 +229,10 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
             "status",
             "status_changed_at",
             "allowed_transitions",
+            "authority_notified",
+            "authority_notified_at",
+            "people_notified",
+            "people_notified_at",
             "decision_reason",
             "source",
             "reporter",
@@ -198,6 +246,12 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
             "seconds_in_triage",
             "alerts",
         ]
+
+    def get_authority_notified(self, obj) -> bool:
+        return getattr(obj, "authority_notified_at", None) is not None
+
+    def get_people_notified(self, obj) -> bool:
+        return getattr(obj, "people_notified_at", None) is not None
 
     def get_allowed_transitions(self, obj) -> list[str]:
         return allowed_targets(obj.status)
@@ -304,7 +358,8 @@ class OverrideInputSerializer(serializers.Serializer):
 
 
 class ObligationOutputSerializer(serializers.ModelSerializer):
-    rule_version = serializers.IntegerField(source="rule.version")
+    rule_version = serializers.IntegerField(source="rule.version", allow_null=True, default=None)
+    party = serializers.SerializerMethodField()
     clock_started_at = AwareDateTimeField()
     due_at = AwareDateTimeField()
     soft_due_at = AwareDateTimeField()
@@ -326,11 +381,16 @@ class ObligationOutputSerializer(serializers.ModelSerializer):
             "jurisdiction",
             "audience",
             "recipient",
+            "recipient_key",
+            "recipient_authority",
+            "party",
+            "national_specifics",
             "citation",
             "confidence",
             "status",
             "status_reason",
             "deadline_kind",
+            "due_basis",
             "deadline_text",
             "clock_started_at",
             "due_at",
@@ -368,6 +428,20 @@ class ObligationOutputSerializer(serializers.ModelSerializer):
             return False
         return obj.due_at < self._now()
 
+    def get_party(self, obj) -> dict | None:
+        if obj.party_id is None:
+            return None
+        party = obj.party
+        return {
+            "id": party.pk,
+            "name": party.name,
+            "contact_name": party.contact_name,
+            "email": party.email,
+            "phone": party.phone,
+            "language": party.language,
+            "contract_reference": party.contract_reference,
+        }
+
     def get_incident(self, obj) -> dict:
         return {
             "id": obj.incident_id,
@@ -376,10 +450,45 @@ class ObligationOutputSerializer(serializers.ModelSerializer):
         }
 
 
+class EvidenceSerializer(serializers.Serializer):
+    """How the duty was met: the channel, who received it, and a reference or a document."""
+
+    channel = serializers.ChoiceField(choices=EVIDENCE_CHANNELS)
+    recipient = serializers.CharField(max_length=300)
+    reference = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    document = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="File name, link or hash of the notice as sent.",
+    )
+
+    def validate(self, attrs):
+        if not (attrs.get("reference", "").strip() or attrs.get("document", "").strip()):
+            raise serializers.ValidationError(
+                {"reference": ["Give a reference (case number, message id) or a document."]}
+            )
+        return attrs
+
+
 class MeetInputSerializer(serializers.Serializer):
     met_at = AwareDateTimeField()
     delay_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    evidence = serializers.DictField(required=False, default=dict)
+    evidence = EvidenceSerializer()
+
+
+class PartySerializer(serializers.ModelSerializer):
+    """A customer (controller we process for) or a processor / sub-processor we use."""
+
+    created_at = AwareDateTimeField(read_only=True)
+    updated_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = Party
+        fields = ["id", *PARTY_FIELDS, "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        # Uniqueness and one-row rules are checked by the service (one 400 shape).
+        validators: list = []
 
 
 class WaiveInputSerializer(serializers.Serializer):

@@ -38,6 +38,8 @@ urlpatterns = [
     ),
     path("obligations/<int:pk>/meet/", apis.ObligationMeetApi.as_view(), name="obligation-meet"),
     path("obligations/<int:pk>/waive/", apis.ObligationWaiveApi.as_view(), name="obligation-waive"),
+    path("parties/", apis.PartyListCreateApi.as_view(), name="party-list"),
+    path("parties/<int:pk>/", apis.PartyDetailApi.as_view(), name="party-detail"),
     path("audit/", apis.AuditListApi.as_view(), name="audit-list"),
     path("audit/export/", apis.AuditExportApi.as_view(), name="audit-export"),
     path("register/export/", apis.RegisterExportApi.as_view(), name="register-export"),

@@ -5,14 +5,7 @@ from functools import cache
 import pycountry
 from django.core.exceptions import ValidationError
 
-from incidents.risk import vocab
-
-LIST_VOCABULARIES: dict[str, tuple[str, ...]] = {
-    "breach_types": vocab.BREACH_TYPES,
-    "data_categories": vocab.DATA_CATEGORIES,
-    "subject_categories": vocab.SUBJECT_CATEGORIES,
-    "mitigations": vocab.MITIGATIONS,
-}
+from incidents.risk.values import TUPLE_FIELDS as LIST_VOCABULARIES
 
 
 @cache

@@ -10,6 +10,14 @@ from incidents.models import Obligation
 from notifications.ladder import Step, describe_delta
 
 SMS_LIMIT = 1600
+# Which kind of deadline a reminder is about, by (due basis, has a hard limit).
+DUE_KIND_TEXT = {
+    ("law", True): "legal deadline",
+    ("law", False): "regulator's guidance target (not a hard legal limit)",
+    ("contract", True): "contractual deadline (data-processing agreement)",
+    ("internal_target", False): "internal target (the law sets no fixed period)",
+    ("internal_target", True): "legal deadline",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,10 @@ def reminder_context(*, obligation: Obligation, steps: list[Step], now: datetime
         "citation": obligation.citation,
         "rule_code": obligation.rule_code,
         "is_soft": obligation.due_at is None,
+        "due_basis": obligation.due_basis,
+        "due_kind": DUE_KIND_TEXT.get(
+            (obligation.due_basis, obligation.due_at is not None), "deadline"
+        ),
         "deadline_text": obligation.deadline_text,
         "due_utc": utc_text(target),
         "overdue": overdue,

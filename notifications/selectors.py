@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from incidents.models import Incident, Obligation, Organization
-from incidents.models.obligation import ObligationStatus
+from incidents.selectors import obligations_clock_running
 from incidents.status import OPEN_STATUSES
 from notifications.channels.base import ChannelKind
 from notifications.ical import CalendarEvent
@@ -73,8 +73,8 @@ def obligations_for_reminders(*, now: datetime, horizon_hours: float) -> QuerySe
     """Running duties of open incidents whose deadline (or guidance target) is near or past."""
     target = Coalesce("due_at", "soft_due_at")
     return (
-        Obligation.objects.running()
-        .filter(incident__status__in=OPEN_STATUSES)
+        obligations_clock_running()
+        .filter(clock_started_at__isnull=False)
         .filter(Q(due_at__isnull=False) | Q(soft_due_at__isnull=False))
         .annotate(target_at=target)
         .filter(target_at__lte=now + timedelta(hours=horizon_hours))
@@ -84,10 +84,13 @@ def obligations_for_reminders(*, now: datetime, horizon_hours: float) -> QuerySe
 
 
 def obligations_missed_unrecorded(*, now: datetime) -> QuerySet[Obligation]:
-    """Pending duties past their hard deadline whose miss is not on the timeline yet."""
-    return Obligation.objects.filter(
-        status=ObligationStatus.PENDING, due_at__lt=now, missed_recorded_at__isnull=True
-    ).order_by("due_at", "id")
+    """Pending duties of live incidents past their hard deadline whose miss is not on the
+    timeline yet (dismissed, closed and archived cases are left alone)."""
+    return (
+        obligations_clock_running()
+        .filter(due_at__lt=now, missed_recorded_at__isnull=True)
+        .order_by("due_at", "id")
+    )
 
 
 def reminder_steps_done(obligation_ids: list[int]) -> dict[tuple[int, datetime], set[str]]:
@@ -155,11 +158,22 @@ def calendar_obligations(user) -> QuerySet[Obligation]:
         return Obligation.objects.none()
     return (
         Obligation.objects.open()
-        .filter(incident__status__in=OPEN_STATUSES)
+        .filter(incident__status__in=OPEN_STATUSES, incident__archived_at__isnull=True)
         .filter(Q(due_at__isnull=False) | Q(soft_due_at__isnull=False))
         .select_related("incident")
         .order_by(Coalesce("due_at", "soft_due_at"), "id")
     )
+
+
+# What the event's date is, by (due basis, has a hard limit).
+CALENDAR_KIND = {
+    ("law", True): "legal deadline",
+    ("law", False): "target (guidance)",
+    ("contract", True): "contract deadline",
+    ("contract", False): "contract target",
+    ("internal_target", True): "legal deadline",
+    ("internal_target", False): "internal target",
+}
 
 
 def calendar_events(user) -> list[CalendarEvent]:
@@ -171,7 +185,7 @@ def calendar_events(user) -> list[CalendarEvent]:
         target = obligation.due_at or obligation.soft_due_at
         incident = obligation.incident
         audience = obligation.audience.replace("_", " ")
-        kind = "deadline" if obligation.due_at else "target (guidance)"
+        kind = CALENDAR_KIND[(obligation.due_basis, obligation.due_at is not None)]
         link = incident_admin_url(incident.pk)
         events.append(
             CalendarEvent(

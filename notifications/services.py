@@ -24,8 +24,9 @@ from incidents.models import Obligation
 from incidents.models.incident import EventKind
 from incidents.models.obligation import ObligationStatus
 from incidents.services.audit import audit_append
-from incidents.services.incidents import event_record
+from incidents.services.events import event_record
 from incidents.services.obligations import obligation_missed_record
+from incidents.status import OPEN_STATUSES
 from notifications import selectors
 from notifications.channels import ChannelError, Message, get_channel
 from notifications.ladder import Step, due_steps, step_from_key
@@ -189,12 +190,15 @@ def reminder_reclaim(*, attempt_id: int, now: datetime) -> Claim | None:
         ).update(claim_token=token, lease_until=now + LEASE, tries=F("tries") + 1)
         if not taken:
             return None
-        lead = ReminderAttempt.objects.select_related("obligation").get(pk=attempt_id)
+        lead = ReminderAttempt.objects.select_related("obligation__incident").get(pk=attempt_id)
         obligation = lead.obligation
+        incident = obligation.incident
         target = obligation.due_at or obligation.soft_due_at
         reason, final = "", AttemptStatus.CANCELLED
         if obligation.status != ObligationStatus.PENDING or obligation.clock_started_at is None:
             reason = f"obligation is {obligation.status}"
+        elif incident.status not in OPEN_STATUSES or incident.archived_at is not None:
+            reason = f"incident is {'archived' if incident.archived_at else incident.status}"
         elif target != lead.due_at:
             reason = "the deadline moved; the ladder restarts from the new deadline"
         elif lead.tries > MAX_TRIES:

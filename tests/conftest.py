@@ -65,5 +65,9 @@ def org(db) -> Organization:
     )
 
 
+# How a duty was met: every meet needs evidence (channel, recipient, reference or document).
+EVIDENCE = {"channel": "web_form", "recipient": "Supervisory authority", "reference": "case 2026-1"}
+
+
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)

@@ -145,7 +145,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationRoleEnum": "incidents.models.organization.OrgRole",
+        "IncidentRoleEnum": "incidents.models.incident.IncidentRole",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

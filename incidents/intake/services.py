@@ -44,7 +44,8 @@ from incidents.intake.writegate import write_gate
 from incidents.models import Incident
 from incidents.models.incident import EventKind, IncidentSource
 from incidents.services.audit import audit_append
-from incidents.services.incidents import Actor, actor_label, event_record, incident_create
+from incidents.services.events import Actor, actor_label, event_record
+from incidents.services.incidents import incident_create
 from incidents.status import OPEN_STATUSES
 
 PAGE_TASK = "notifications.tasks.page_on_call"

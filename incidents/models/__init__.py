@@ -4,6 +4,8 @@ from .authority import Authority
 from .incident import Incident, IncidentEvent, ReferenceCounter
 from .obligation import Obligation, RuleVersion
 from .organization import Organization
+from .party import Party
+from .targets import InternalTarget
 
 __all__ = [
     "Assessment",
@@ -12,8 +14,10 @@ __all__ = [
     "Authority",
     "Incident",
     "IncidentEvent",
+    "InternalTarget",
     "Obligation",
     "Organization",
+    "Party",
     "ReferenceCounter",
     "RuleVersion",
 ]

@@ -16,6 +16,13 @@ class IncidentSource(models.TextChoices):
     ALERT = "alert", "Monitoring alert"
 
 
+class IncidentRole(models.TextChoices):
+    """The organisation's role in this incident (Art. 4(7)/(8) GDPR)."""
+
+    CONTROLLER = "controller", "Controller"
+    PROCESSOR = "processor", "Processor (for the customers named in controllers)"
+
+
 class ReferenceCounter(models.Model):
     """Per-year counter behind human references such as BD-2026-0001 (row-locked)."""
 
@@ -49,6 +56,29 @@ class Incident(models.Model):
     )
     source = models.CharField(
         max_length=10, choices=IncidentSource.choices, default=IncidentSource.MANUAL
+    )
+    role = models.CharField(
+        max_length=10,
+        choices=IncidentRole.choices,
+        default=IncidentRole.CONTROLLER,
+        help_text="Our role in this incident; defaults from the organisation profile.",
+    )
+    controllers = models.ManyToManyField(
+        "incidents.Party",
+        blank=True,
+        related_name="incidents_as_controller",
+        help_text="When processor: the customers (controllers) whose data is involved.",
+    )
+    source_party = models.ForeignKey(
+        "incidents.Party",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents_reported",
+        help_text="The processor or sub-processor where the breach happened.",
+    )
+    source_notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the source party told us (can be the awareness)."
     )
 
     detected_at = models.DateTimeField(null=True, blank=True)
@@ -148,6 +178,9 @@ class Incident(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=IncidentStatus.values), name="incident_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=IncidentRole.values), name="incident_role_valid"
             ),
             models.CheckConstraint(
                 condition=models.Q(occurred_from__isnull=True)

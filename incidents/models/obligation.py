@@ -33,6 +33,33 @@ class ObligationStatus(models.TextChoices):
 
 
 OPEN_OBLIGATION_STATUSES = (ObligationStatus.AWAITING_TRIGGER, ObligationStatus.PENDING)
+MET_STATUSES = (ObligationStatus.MET, ObligationStatus.LATE)
+# Duties towards an authority: each names the authority it goes to (recipient_authority).
+AUTHORITY_AUDIENCES = ("supervisory_authority", "other_regulator")
+
+
+# How a notice was given (evidence of a met duty).
+EVIDENCE_CHANNELS = (
+    "email",
+    "web_form",
+    "portal",
+    "post",
+    "letter",
+    "api",
+    "phone",
+    "in_person",
+    "sms",
+    "public_notice",
+    "other",
+)
+
+
+class DueBasis(models.TextChoices):
+    """Where the date the duty is worked against comes from."""
+
+    LAW = "law", "Law (or the regulator's guidance)"
+    CONTRACT = "contract", "Contract (data-processing agreement)"
+    INTERNAL_TARGET = "internal_target", "Internal target (no fixed legal period)"
 
 
 class ObligationQuerySet(models.QuerySet):
@@ -47,8 +74,37 @@ class Obligation(models.Model):
     """One legal duty to notify someone about one incident, with its exact clock."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="obligations")
-    rule = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="obligations")
+    rule = models.ForeignKey(
+        RuleVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="obligations",
+        help_text="The pinned legal rule; empty for a contract's clock.",
+    )
     rule_code = models.CharField(max_length=100)
+    recipient_key = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="Tells apart the copies of one rule: authority:<code> or party:<id>.",
+    )
+    party = models.ForeignKey(
+        "incidents.Party",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="obligations",
+        help_text="The customer (controller) to tell, for a processor's duty.",
+    )
+    recipient_authority = models.JSONField(
+        null=True, blank=True, help_text="The authority to tell: {code, name, url}."
+    )
+    national_specifics = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="National filing routes that qualify this duty (form, language, channel).",
+    )
     regime = models.CharField(max_length=200)
     jurisdiction = models.CharField(max_length=40)
     audience = models.CharField(max_length=32)
@@ -58,6 +114,7 @@ class Obligation(models.Model):
     status = models.CharField(max_length=20, choices=ObligationStatus.choices)
     status_reason = models.TextField(blank=True)
     deadline_kind = models.CharField(max_length=10, help_text="hard, soft or standard")
+    due_basis = models.CharField(max_length=16, choices=DueBasis.choices, default=DueBasis.LAW)
     deadline_text = models.CharField(max_length=300, blank=True)
     clock_started_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -81,7 +138,12 @@ class Obligation(models.Model):
         ordering = ["due_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["incident", "rule_code"], name="obligation_unique_rule"
+                fields=["incident", "rule_code", "recipient_key"],
+                name="obligation_unique_rule_recipient",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(due_basis__in=DueBasis.values),
+                name="obligation_due_basis_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=ObligationStatus.values),
@@ -112,4 +174,5 @@ class Obligation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.incident.reference} {self.rule_code} ({self.status})"
+        key = f" [{self.recipient_key}]" if self.recipient_key else ""
+        return f"{self.incident.reference} {self.rule_code}{key} ({self.status})"

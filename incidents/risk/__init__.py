@@ -9,9 +9,26 @@ The method and its sources are documented in docs/risk-method.md.
 
 from incidents.risk import vocab
 from incidents.risk.engine import METHOD_VERSION, assess
-from incidents.risk.values import Assessment, Facts, RationaleLine, Severity
+from incidents.risk.values import (
+    CHOICE,
+    COUNT,
+    FACT_KINDS,
+    FLAG,
+    HOURS,
+    LIST,
+    Assessment,
+    Facts,
+    RationaleLine,
+    Severity,
+)
 
 __all__ = [
+    "CHOICE",
+    "COUNT",
+    "FACT_KINDS",
+    "FLAG",
+    "HOURS",
+    "LIST",
     "METHOD_VERSION",
     "Assessment",
     "Facts",

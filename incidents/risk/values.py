@@ -2,30 +2,48 @@
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from incidents.risk import vocab
 
-TUPLE_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "breach_types": vocab.BREACH_TYPES,
-    "data_categories": vocab.DATA_CATEGORIES,
-    "subject_categories": vocab.SUBJECT_CATEGORIES,
-    "mitigations": vocab.MITIGATIONS,
-}
-CHOICE_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "cause": vocab.CAUSES,
-    "credentials_protection": vocab.CREDENTIALS_PROTECTION,
-    "identifiability": vocab.IDENTIFIABILITY,
-    "exposure": vocab.EXPOSURE,
-    "data_protection": vocab.DATA_PROTECTION,
-    "availability_impact": vocab.AVAILABILITY_IMPACT,
-    "integrity_impact": vocab.INTEGRITY_IMPACT,
-    "contact_effort": vocab.CONTACT_EFFORT,
-}
-_COUNT_FIELDS = ("subjects_count", "records_count")
-_BOOL_FIELDS = ("backup_available", "sensitive_context")
+# The one declaration of the incident facts the engine takes: name -> (kind, vocabulary).
+# Everything else (the Facts value below, model validation, the incident services' input
+# normalisation, the API's input fields, the facts snapshot) is derived from it.
+LIST, CHOICE, COUNT, HOURS, FLAG = "list", "choice", "count", "hours", "flag"
+FACT_KINDS: Mapping[str, tuple[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "breach_types": (LIST, vocab.BREACH_TYPES),
+        "cause": (CHOICE, vocab.CAUSES),
+        "data_categories": (LIST, vocab.DATA_CATEGORIES),
+        "credentials_protection": (CHOICE, vocab.CREDENTIALS_PROTECTION),
+        "subject_categories": (LIST, vocab.SUBJECT_CATEGORIES),
+        "subjects_count": (COUNT, ()),
+        "records_count": (COUNT, ()),
+        "identifiability": (CHOICE, vocab.IDENTIFIABILITY),
+        "exposure": (CHOICE, vocab.EXPOSURE),
+        "data_protection": (CHOICE, vocab.DATA_PROTECTION),
+        "availability_impact": (CHOICE, vocab.AVAILABILITY_IMPACT),
+        "availability_hours": (HOURS, ()),
+        "backup_available": (FLAG, ()),
+        "integrity_impact": (CHOICE, vocab.INTEGRITY_IMPACT),
+        "sensitive_context": (FLAG, ()),
+        "mitigations": (LIST, vocab.MITIGATIONS),
+        "contact_effort": (CHOICE, vocab.CONTACT_EFFORT),
+    }
+)
+
+
+def facts_of_kind(kind: str) -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType({name: v for name, (k, v) in FACT_KINDS.items() if k == kind})
+
+
+TUPLE_FIELDS = facts_of_kind(LIST)
+CHOICE_FIELDS = facts_of_kind(CHOICE)
+_COUNT_FIELDS = tuple(facts_of_kind(COUNT))
+_BOOL_FIELDS = tuple(facts_of_kind(FLAG))
 
 # ----------------------------------------------------------------------------------------
 # Public values
@@ -88,6 +106,10 @@ class Facts:
             value = getattr(self, name)
             if value is not None and not isinstance(value, bool):
                 raise ValueError(f"{name}: must be true, false or null")
+
+
+if tuple(f.name for f in fields(Facts)) != tuple(FACT_KINDS):  # pragma: no cover
+    raise ImportError("Facts and FACT_KINDS must declare the same facts in the same order")
 
 
 def _checked_tuple(name: str, value: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:

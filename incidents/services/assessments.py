@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -13,40 +10,15 @@ from django.db.models import Max
 from breachdesk.errors import DomainError, InvalidInput
 from breachdesk.timeutils import aware_utc, now_utc
 from incidents import risk
+from incidents.facts import engine_facts, facts_hash, incident_facts
 from incidents.models import Assessment, Incident
 from incidents.models.assessment import AssessmentKind
 from incidents.models.incident import EventKind
 from incidents.risk import vocab
-from incidents.services.incidents import FACT_FIELDS, Actor, event_record, incident_lock
-
-LIST_FACTS = ("breach_types", "data_categories", "subject_categories", "mitigations")
-
-
-def incident_facts(incident: Incident) -> dict[str, Any]:
-    """The engine's facts as plain JSON values; '' and [] become None (unknown)."""
-    facts: dict[str, Any] = {}
-    for field in FACT_FIELDS:
-        value = getattr(incident, field)
-        if value in ("", [], None):
-            facts[field] = None
-        elif field in LIST_FACTS:
-            facts[field] = sorted(value)
-        else:
-            facts[field] = value
-    return facts
-
-
-def facts_hash(facts: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
-
-
-def _engine_facts(facts: dict[str, Any]) -> risk.Facts:
-    kwargs = {k: tuple(v) if k in LIST_FACTS and v is not None else v for k, v in facts.items()}
-    try:
-        return risk.Facts(**kwargs)
-    except ValueError as exc:
-        field = str(exc).split(":", 1)[0]
-        raise InvalidInput(str(exc), field=field) from exc
+from incidents.services.events import Actor, actor_user, event_record
+from incidents.services.lifecycle import incident_check_writable
+from incidents.services.locks import incident_lock
+from incidents.services.planning import obligations_refresh
 
 
 def _next_version(incident: Incident) -> int:
@@ -60,8 +32,9 @@ def assessment_compute(
     """Assess the incident's current facts and store the result as version n+1."""
     now = aware_utc(now or now_utc())
     incident = incident_lock(incident_id)
+    incident_check_writable(incident)
     facts = incident_facts(incident)
-    result = risk.assess(_engine_facts(facts))
+    result = risk.assess(engine_facts(facts))
     assessment = Assessment.objects.create(
         incident=incident,
         version=_next_version(incident),
@@ -74,7 +47,7 @@ def assessment_compute(
         facts=facts,
         facts_hash=facts_hash(facts),
         method_version=result.method_version,
-        created_by=actor if not isinstance(actor, str) else None,
+        created_by=actor_user(actor),
         created_at=now,
     )
     event_record(
@@ -92,7 +65,7 @@ def assessment_compute(
             "missing_facts": list(result.missing_facts),
         },
     )
-    _refresh_obligations(incident, actor, now)
+    obligations_refresh(incident=incident, actor=actor, now=now)
     return assessment
 
 
@@ -115,6 +88,7 @@ def assessment_override(
     if not justification.strip():
         raise InvalidInput("An override needs a written justification.", field="justification")
     incident = incident_lock(incident_id)
+    incident_check_writable(incident)
     base = incident.assessments.filter(kind=AssessmentKind.COMPUTED).order_by("-version").first()
     if base is None:
         raise DomainError(
@@ -148,7 +122,7 @@ def assessment_override(
         facts=facts,
         facts_hash=facts_hash(facts),
         method_version=base.method_version,
-        created_by=actor if not isinstance(actor, str) else None,
+        created_by=actor_user(actor),
         created_at=now,
     )
     event_record(
@@ -165,11 +139,5 @@ def assessment_override(
             "justification": assessment.justification,
         },
     )
-    _refresh_obligations(incident, actor, now)
-    return assessment
-
-
-def _refresh_obligations(incident: Incident, actor: Actor, now: datetime) -> None:
-    from incidents.services.obligations import obligations_refresh
-
     obligations_refresh(incident=incident, actor=actor, now=now)
+    return assessment

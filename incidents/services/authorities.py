@@ -19,7 +19,7 @@ from breachdesk.timeutils import aware_utc, now_utc
 from incidents.models import Authority
 from incidents.rules import authorities as registry_data
 from incidents.services.audit import audit_append
-from incidents.services.incidents import Actor, actor_label
+from incidents.services.events import Actor, actor_label
 
 #: Model fields the shipped file provides (everything except bookkeeping).
 SYNCED_FIELDS: tuple[str, ...] = (

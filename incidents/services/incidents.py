@@ -1,6 +1,6 @@
-"""Incident register services: create, edit, move through the lifecycle, comment, archive."""
+"""Incident register services: create, edit, comment, archive. Status moves are actions
+(`incidents/services/lifecycle.py`); duties are planned in `planning.py`."""
 
-import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -9,13 +9,16 @@ from django.db import transaction
 
 from breachdesk.errors import DomainError, InvalidInput
 from breachdesk.timeutils import aware_utc, iso, now_utc
-from incidents.models import Incident, IncidentEvent, ReferenceCounter
-from incidents.models.incident import EventKind, IncidentSource
-from incidents.risk import Facts
-from incidents.services.audit import audit_append, jsonable
-from incidents.status import REASON_REQUIRED, IncidentStatus, check_transition
-
-Actor = AbstractBaseUser | str | None
+from incidents.facts import FACT_FIELDS, fact_stored_value
+from incidents.models import Incident, Organization, Party, ReferenceCounter
+from incidents.models.incident import EventKind, IncidentRole, IncidentSource
+from incidents.models.organization import OrgRole
+from incidents.models.party import PartyKind
+from incidents.services.events import Actor, actor_user, event_record
+from incidents.services.lifecycle import incident_check_writable
+from incidents.services.locks import incident_lock
+from incidents.services.planning import obligations_refresh
+from incidents.status import IncidentStatus
 
 DATETIME_FIELDS = (
     "detected_at",
@@ -24,9 +27,8 @@ DATETIME_FIELDS = (
     "aware_at",
     "contained_at",
     "proposed_aware_at",
+    "source_notified_at",
 )
-# The risk engine's facts are the API contract: one list, owned by the engine.
-FACT_FIELDS = tuple(field.name for field in dataclasses.fields(Facts))
 EDITABLE_FIELDS = (
     "title",
     "summary",
@@ -38,6 +40,10 @@ EDITABLE_FIELDS = (
     "proposed_aware_at",
     "contained_at",
     "assignee",
+    "role",
+    "controllers",
+    "source_party",
+    "source_notified_at",
     "countries",
     "residents",
     "subjects_count",
@@ -50,9 +56,9 @@ EDITABLE_FIELDS = (
     "measures_taken",
     "measures_proposed",
     "tags",
-    *FACT_FIELDS,
+    *(f for f in FACT_FIELDS if f not in ("subjects_count", "records_count")),
 )
-# Changing these can change which legal duties apply or when their clocks start.
+# Changing these can change which legal duties apply, to whom, or when their clocks start.
 OBLIGATION_INPUTS = frozenset(
     {
         "aware_at",
@@ -62,49 +68,11 @@ OBLIGATION_INPUTS = frozenset(
         "subjects_count",
         "subjects_min",
         "subjects_max",
+        "role",
+        "controllers",
     }
 )
-
-
-def actor_label(actor: Actor) -> str:
-    if actor is None:
-        return "system"
-    if isinstance(actor, str):
-        return actor
-    return f"user:{actor.get_username()}"
-
-
-def _actor_user(actor: Actor):
-    return actor if isinstance(actor, AbstractBaseUser) else None
-
-
-def event_record(
-    *,
-    incident: Incident,
-    kind: str,
-    actor: Actor,
-    now: datetime,
-    payload: dict[str, Any] | None = None,
-) -> IncidentEvent:
-    """Append a timeline event and its audit entry (inside the caller's transaction)."""
-    payload = jsonable(payload or {})
-    event = IncidentEvent.objects.create(
-        incident=incident,
-        kind=kind,
-        actor=_actor_user(actor),
-        actor_label=actor_label(actor),
-        occurred_at=now,
-        payload=payload,
-    )
-    audit_append(
-        actor=actor_label(actor),
-        action=f"incident.{kind}",
-        object_type="incident",
-        object_id=incident.reference,
-        data={"event_id": event.pk, **payload},
-        now=now,
-    )
-    return event
+MANY_FIELDS = ("controllers",)
 
 
 def _next_reference(now: datetime) -> str:
@@ -119,63 +87,89 @@ def _display(value: Any) -> Any:
         return iso(value)
     if isinstance(value, AbstractBaseUser):
         return value.get_username()
+    if isinstance(value, Party):
+        return {"id": value.pk, "name": value.name}
+    if isinstance(value, list | tuple) and value and isinstance(value[0], Party):
+        return [_display(v) for v in value]
     return value
 
 
 def _normalise(field: str, value: Any) -> Any:
     if field in DATETIME_FIELDS and value is not None:
         return aware_utc(value, field=field)
-    if (
-        field
-        in (
-            "cause",
-            "credentials_protection",
-            "identifiability",
-            "exposure",
-            "data_protection",
-            "availability_impact",
-            "integrity_impact",
-            "contact_effort",
-        )
-        and value is None
-    ):
-        return ""
-    if (
-        field
-        in (
-            "breach_types",
-            "data_categories",
-            "subject_categories",
-            "mitigations",
-            "countries",
-            "tags",
-        )
-        and value is None
-    ):
+    if field in FACT_FIELDS:
+        return fact_stored_value(field, value)
+    if field in ("countries", "tags") and value is None:
         return []
     if field == "residents" and value is None:
         return {}
+    if field == "controllers":
+        return sorted(value or [], key=lambda p: p.pk)
     return value
 
 
 def _check_times(incident: Incident, now: datetime) -> None:
-    for field in ("aware_at", "detected_at", "occurred_from", "contained_at"):
+    for field in ("aware_at", "detected_at", "occurred_from", "contained_at", "source_notified_at"):
         value = getattr(incident, field)
         if value is not None and value > now:
             raise InvalidInput(f"{field} cannot be in the future.", field=field)
 
 
-def _sync_country_index(incident: Incident) -> None:
-    incident.country_index = "".join(f"|{code}" for code in sorted(set(incident.countries))) + "|"
+def _check_parties(incident: Incident, controllers: list[Party] | None) -> None:
+    """Customers only on processor incidents; the source is a processor we use."""
+    if controllers:
+        if incident.role != IncidentRole.PROCESSOR:
+            raise InvalidInput(
+                "controllers (the customers whose data is involved) apply only when role is "
+                "processor.",
+                field="controllers",
+            )
+        wrong = [p.name for p in controllers if p.kind != PartyKind.CUSTOMER]
+        if wrong:
+            raise InvalidInput(
+                f"controllers must be customers; not: {', '.join(wrong)}.", field="controllers"
+            )
+    source = incident.source_party
+    if source is not None and source.kind == PartyKind.CUSTOMER:
+        raise InvalidInput(
+            "source_party is the processor or sub-processor where the breach happened, "
+            "not a customer.",
+            field="source_party",
+        )
+
+
+def _default_role(source: str) -> str:
+    org = Organization.objects.order_by("pk").first()
+    if org is None or org.role == OrgRole.CONTROLLER:
+        return IncidentRole.CONTROLLER
+    if org.role == OrgRole.PROCESSOR:
+        return IncidentRole.PROCESSOR
+    if source == IncidentSource.ALERT:
+        # Nobody can choose for a monitoring alert: plan the wider controller duties until
+        # a person sets the role in triage.
+        return IncidentRole.CONTROLLER
+    raise InvalidInput(
+        "The organisation is both controller and processor: say which it is for this "
+        "incident (role = controller or processor).",
+        field="role",
+    )
+
+
+def _awareness_from_source(incident: Incident) -> None:
+    """A processor's notice can be the moment of awareness (Art. 33(2) -> 33(1))."""
+    if incident.aware_at is None and incident.source_notified_at is not None:
+        incident.aware_at = incident.source_notified_at
+        if not incident.aware_basis and incident.source_party is not None:
+            incident.aware_basis = f"Notified by {incident.source_party.name}."
 
 
 def _save_validated(incident: Incident, now: datetime, update_fields: list[str] | None) -> None:
     _check_times(incident, now)
-    _sync_country_index(incident)
+    incident.country_index = "".join(f"|{c}" for c in sorted(set(incident.countries))) + "|"
     # The CheckConstraints are enforced by the database and, with field names, by
     # validate_incident(); skipping their per-constraint queries keeps alert intake fast.
     incident.full_clean(
-        exclude=["reference", "status_changed_at", "created_at", "updated_at"],
+        exclude=["reference", "status_changed_at", "created_at", "updated_at", "controllers"],
         validate_constraints=False,
     )
     incident.updated_at = now
@@ -183,6 +177,13 @@ def _save_validated(incident: Incident, now: datetime, update_fields: list[str] 
         incident.save()
     else:
         incident.save(update_fields=[*update_fields, "country_index", "updated_at"])
+
+
+def _check_fields(data: dict[str, Any], verb: str) -> None:
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        field = sorted(unknown)[0]
+        raise InvalidInput(f"{field} cannot be {verb} on an incident.", field=field)
 
 
 @transaction.atomic
@@ -195,24 +196,29 @@ def incident_create(
 ) -> Incident:
     """Record a new (suspected) breach in triage; starts clocks if awareness is known."""
     now = aware_utc(now or now_utc())
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        field = sorted(unknown)[0]
-        raise InvalidInput(f"{field} cannot be set on an incident.", field=field)
+    _check_fields(data, "set")
     incident = Incident(
         status=IncidentStatus.TRIAGE,
         source=source,
         status_changed_at=now,
         created_at=now,
         updated_at=now,
-        reporter=_actor_user(actor),
+        reporter=actor_user(actor),
     )
+    controllers = _normalise("controllers", data.get("controllers"))
     for field, value in data.items():
-        setattr(incident, field, _normalise(field, value))
+        if field not in MANY_FIELDS:
+            setattr(incident, field, _normalise(field, value))
     if not incident.title:
         raise InvalidInput("title is required.", field="title")
+    if not data.get("role"):
+        incident.role = _default_role(source)
+    _check_parties(incident, controllers)
+    _awareness_from_source(incident)
     incident.reference = _next_reference(now)
     _save_validated(incident, now, None)
+    if controllers:
+        incident.controllers.set(controllers)
     event_record(
         incident=incident,
         kind=EventKind.CREATED,
@@ -221,7 +227,11 @@ def incident_create(
         payload={
             "reference": incident.reference,
             "source": source,
-            "fields": {k: _display(getattr(incident, k)) for k in sorted(data)},
+            "role": incident.role,
+            "fields": {
+                k: _display(controllers if k in MANY_FIELDS else getattr(incident, k))
+                for k in sorted(data)
+            },
         },
     )
     if incident.aware_at:
@@ -232,17 +242,8 @@ def incident_create(
             now=now,
             payload={"aware_at": iso(incident.aware_at), "basis": incident.aware_basis},
         )
-    from incidents.services.obligations import obligations_refresh
-
     obligations_refresh(incident=incident, actor=actor, now=now)
     return incident
-
-
-def incident_lock(incident_id: int) -> Incident:
-    try:
-        return Incident.objects.select_for_update().get(pk=incident_id)
-    except Incident.DoesNotExist as exc:
-        raise DomainError("Incident not found.", code="not_found", status=404) from exc
 
 
 @transaction.atomic
@@ -259,19 +260,25 @@ def incident_update(
     incident = incident_lock(incident_id)
     if "status" in changes:
         raise InvalidInput("status changes only through the transitions endpoint.", field="status")
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        field = sorted(unknown)[0]
-        raise InvalidInput(f"{field} cannot be changed.", field=field)
+    _check_fields(changes, "changed")
     if incident.archived_at is not None:
         raise DomainError("Archived incidents are read-only; unarchive first.", field="archived")
+    incident_check_writable(incident)
     diff: dict[str, dict[str, Any]] = {}
+    controllers = None
     for field, value in changes.items():
         value = _normalise(field, value)
-        old = getattr(incident, field)
+        old = (
+            sorted(incident.controllers.all(), key=lambda p: p.pk)
+            if field in MANY_FIELDS
+            else getattr(incident, field)
+        )
         if old != value:
             diff[field] = {"old": _display(old), "new": _display(value)}
-            setattr(incident, field, value)
+            if field in MANY_FIELDS:
+                controllers = value
+            else:
+                setattr(incident, field, value)
     if not diff:
         return incident
     old_aware = diff.get("aware_at", {}).get("old")
@@ -280,7 +287,17 @@ def incident_update(
             "Moving aware_at re-times every legal clock: give aware_at_reason.",
             field="aware_at_reason",
         )
-    _save_validated(incident, now, list(diff))
+    _check_parties(
+        incident, controllers if controllers is not None else list(incident.controllers.all())
+    )
+    if "source_notified_at" in diff and incident.aware_at is None:
+        _awareness_from_source(incident)
+        if incident.aware_at is not None:
+            diff["aware_at"] = {"old": None, "new": iso(incident.aware_at)}
+            diff.setdefault("aware_basis", {"old": "", "new": incident.aware_basis})
+    _save_validated(incident, now, [f for f in diff if f not in MANY_FIELDS])
+    if controllers is not None:
+        incident.controllers.set(controllers)
     event_record(
         incident=incident, kind=EventKind.UPDATED, actor=actor, now=now, payload={"changes": diff}
     )
@@ -299,78 +316,8 @@ def incident_update(
             },
         )
     if OBLIGATION_INPUTS & set(diff):
-        from incidents.services.obligations import obligations_refresh
-
         obligations_refresh(incident=incident, actor=actor, now=now)
     return incident
-
-
-@transaction.atomic
-def incident_transition(
-    *, incident_id: int, actor: Actor, to: str, comment: str = "", now: datetime | None = None
-) -> Incident:
-    """Move an incident along the lifecycle table; illegal moves raise 409 with the options."""
-    now = aware_utc(now or now_utc())
-    incident = incident_lock(incident_id)
-    current = incident.status
-    check_transition(current, to)
-    comment = comment.strip()
-    if to in REASON_REQUIRED and not comment:
-        raise InvalidInput(
-            f"Moving to {to!r} requires a reason in comment (Art. 33(5) register).", field="comment"
-        )
-    if to == IncidentStatus.ASSESSING and incident.aware_at is None:
-        raise DomainError(
-            "Set aware_at (the moment of awareness, with its basis) before assessing: "
-            "it starts the legal clocks.",
-            field="aware_at",
-            status=409,
-            code="precondition_failed",
-        )
-    _check_decision(incident, to)
-    incident.status = to
-    incident.status_changed_at = now
-    fields = ["status", "status_changed_at", "updated_at"]
-    if current == IncidentStatus.TRIAGE and incident.triaged_at is None:
-        incident.triaged_at = now
-        fields.append("triaged_at")
-    if to in REASON_REQUIRED:
-        incident.decision_reason = comment
-        fields.append("decision_reason")
-    incident.updated_at = now
-    incident.save(update_fields=fields)
-    event_record(
-        incident=incident,
-        kind=EventKind.TRANSITIONED,
-        actor=actor,
-        now=now,
-        payload={"from": current, "to": to, "comment": comment},
-    )
-    return incident
-
-
-def _check_decision(incident: Incident, to: str) -> None:
-    """A notifiability decision must rest on the current assessment (or a DPO's override)."""
-    if to not in (IncidentStatus.NOTIFIABLE, IncidentStatus.NOT_NOTIFIABLE):
-        return
-    current = incident.assessments.order_by("-version").first()
-    if current is None:
-        raise DomainError(
-            f"Moving to {to!r} is a decision that must rest on a risk assessment: "
-            "POST /assessments/ first.",
-            field="assessment",
-            code="precondition_failed",
-        )
-    says_notify = current.notify_authority
-    if (to == IncidentStatus.NOTIFIABLE) != says_notify:
-        raise DomainError(
-            f"The current assessment (v{current.version}, {current.risk_level}) says the "
-            f"authority {'must' if says_notify else 'need not'} be notified; record a DPO "
-            "override with a justification before deciding otherwise.",
-            field="assessment",
-            code="precondition_failed",
-            risk_level=current.risk_level,
-        )
 
 
 @transaction.atomic
@@ -381,6 +328,7 @@ def incident_comment(
     if not text.strip():
         raise InvalidInput("text must not be empty.", field="text")
     incident = incident_lock(incident_id)
+    incident_check_writable(incident)
     event_record(
         incident=incident,
         kind=EventKind.COMMENTED,

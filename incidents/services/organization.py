@@ -23,8 +23,9 @@ from incidents.models.obligation import ObligationStatus
 from incidents.models.organization import OrgRole
 from incidents.rules import vocab
 from incidents.services.audit import audit_append
-from incidents.services.incidents import Actor, actor_label, incident_lock
-from incidents.services.obligations import obligations_refresh
+from incidents.services.events import Actor, actor_label
+from incidents.services.locks import incident_lock
+from incidents.services.planning import obligations_refresh
 from incidents.status import OPEN_STATUSES
 
 EDITABLE_FIELDS: tuple[str, ...] = (
@@ -171,7 +172,13 @@ class ProfileChange:
 
 def _snapshot(incident: Incident) -> dict[int, tuple]:
     return {
-        o.pk: (o.rule_code, o.status, o.due_at, o.soft_due_at)
+        o.pk: (
+            f"{o.rule_code} [{o.recipient_key}]" if o.recipient_key else o.rule_code,
+            o.status,
+            o.due_at,
+            o.soft_due_at,
+            (o.recipient_authority or {}).get("code"),
+        )
         for o in Obligation.objects.filter(incident=incident)
     }
 
@@ -181,10 +188,10 @@ def _is_live(status: str) -> bool:
 
 
 def _obligation_diff(before: dict[int, tuple], after: dict[int, tuple]) -> dict[str, list]:
-    """Obligations that now apply (added), no longer apply (removed) or whose due time moved
-    (retimed, with old -> new)."""
-    added, removed, retimed = [], [], []
-    for pk, (code, status, due, soft) in sorted(after.items()):
+    """Obligations that now apply (added), no longer apply (removed), whose due time moved
+    (retimed, with old -> new) or whose authority changed (readdressed, old -> new code)."""
+    added, removed, retimed, readdressed = [], [], [], []
+    for pk, (code, status, due, soft, authority) in sorted(after.items()):
         old = before.get(pk)
         if old is None or (not _is_live(old[1]) and _is_live(status)):
             if _is_live(status):
@@ -192,7 +199,10 @@ def _obligation_diff(before: dict[int, tuple], after: dict[int, tuple]) -> dict[
             continue
         if _is_live(old[1]) and not _is_live(status):
             removed.append({"rule": code, "was": old[1]})
-        elif (old[2], old[3]) != (due, soft):
+            continue
+        if old[4] != authority:
+            readdressed.append({"rule": code, "authority": {"old": old[4], "new": authority}})
+        if (old[2], old[3]) != (due, soft):
             retimed.append(
                 {
                     "rule": code,
@@ -200,7 +210,7 @@ def _obligation_diff(before: dict[int, tuple], after: dict[int, tuple]) -> dict[
                     "soft_due_at": {"old": iso(old[3]), "new": iso(soft)},
                 }
             )
-    return {"added": added, "removed": removed, "retimed": retimed}
+    return {"added": added, "removed": removed, "retimed": retimed, "readdressed": readdressed}
 
 
 def _replan_open_incidents(*, actor: Actor, now: datetime) -> list[dict[str, Any]]:

@@ -18,7 +18,8 @@ from incidents.models import Incident
 from incidents.models.incident import EventKind
 from incidents.models.obligation import ObligationStatus
 from incidents.services.audit import audit_append
-from incidents.services.incidents import Actor, actor_label, event_record, incident_update
+from incidents.services.events import Actor, actor_label, event_record
+from incidents.services.incidents import incident_update
 from incidents.services.obligations import obligation_meet
 from notifications import delivery as states
 from notifications.campaigns import importing
@@ -399,7 +400,13 @@ def campaign_complete(*, campaign_id: int, now: datetime | None = None) -> bool:
             obligation_id=obligation.pk,
             actor="system",
             met_at=min(met_at, now),
-            evidence={"notice_campaign": evidence},
+            evidence={
+                # How the duty was met (channel, recipient, reference): the campaign itself;
+                # its full evidence is on the campaign and the timeline event.
+                "channel": "email" if "email" in (campaign.channels or []) else "sms",
+                "recipient": f"{reached} of {campaign.recipients_count} affected people",
+                "reference": f"notice campaign {campaign.pk}",
+            },
             now=now,
         )
     return True

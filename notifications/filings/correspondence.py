@@ -10,7 +10,8 @@ from django.db import transaction
 from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.models.incident import EventKind
-from incidents.services.incidents import Actor, event_record, incident_lock
+from incidents.services.events import Actor, event_record
+from incidents.services.locks import incident_lock
 from notifications.filings.models import Correspondence, CorrespondenceKind, Direction, Filing
 
 

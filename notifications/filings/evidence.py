@@ -24,7 +24,7 @@ from django.db.models import Q
 from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.models import AuditEntry, AuditHead, Incident
 from incidents.services.audit import audit_append, canonical, entry_hash
-from incidents.services.incidents import Actor, actor_label
+from incidents.services.events import Actor, actor_label
 from notifications.filings import render
 from notifications.filings.correspondence import correspondence_out
 from notifications.filings.digest import content_hash

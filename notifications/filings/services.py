@@ -15,7 +15,8 @@ from incidents.models.incident import EventKind
 from incidents.models.obligation import ObligationStatus
 from incidents.rules import phases as phase_rules
 from incidents.services.audit import audit_append
-from incidents.services.incidents import Actor, actor_label, event_record, incident_lock
+from incidents.services.events import Actor, actor_label, event_record
+from incidents.services.locks import incident_lock
 from incidents.services.obligations import obligation_meet
 from notifications.filings import content as filing_content
 from notifications.filings import labels, render
@@ -212,8 +213,13 @@ def _targets(filing: Filing) -> list[Obligation]:
     """The open obligations this submission fulfils (the phase's, else the filing's own)."""
     _regime, spec = filing_regime_phase(filing.obligation, filing.phase)
     if spec.meets:
+        # Only the duties towards this filing's recipient (one per authority when each must
+        # be told): a filing to the CNIL does not meet the Irish DPC's duty.
         candidates = Obligation.objects.filter(
-            incident=filing.incident, rule_code__in=spec.meets, status=ObligationStatus.PENDING
+            incident=filing.incident,
+            rule_code__in=spec.meets,
+            recipient_key=filing.obligation.recipient_key,
+            status=ObligationStatus.PENDING,
         )
         return list(candidates.order_by("due_at", "id"))
     own = Obligation.objects.get(pk=filing.obligation_id)
@@ -322,6 +328,8 @@ def filing_submit(
             actor=actor,
             met_at=submitted_at,
             evidence={
+                "recipient": obligation.recipient,
+                "reference": filing.authority_reference or f"filing {filing.pk}",
                 "filing_id": filing.pk,
                 "phase": filing.phase,
                 "channel": channel,

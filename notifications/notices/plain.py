@@ -51,6 +51,9 @@ PASSIVE: dict[str, re.Pattern[str]] = {
     "nb": re.compile(r"\b(?:ble|blir|blitt)\s+\w+", re.I),
 }
 
+#: Participles that mostly act as adjectives after "is/are" ("the data involved"): no hint.
+ADJECTIVAL_EN = frozenset({"involved", "concerned", "located", "based", "interested", "worried"})
+
 # textstat: which formula per language, and the target (advice-library.md §3.4).
 READABILITY: dict[str, tuple[str, str, float | None, str]] = {
     # lang: (textstat method, label, target, direction: "min" = higher is easier)
@@ -96,6 +99,15 @@ def _jargon() -> dict[str, list[tuple[re.Pattern[str], str, str]]]:
             entries.append((pattern, terms.split("|")[0], replacement))
         out[lang] = entries
     return out
+
+
+def _is_passive(pattern: re.Pattern[str], sentence: str, lang: str) -> bool:
+    for match in pattern.finditer(sentence):
+        last = match.group(0).split()[-1].lower()
+        if lang == "en" and last in ADJECTIVAL_EN:
+            continue
+        return True
+    return False
 
 
 def sentences(text: str) -> list[str]:
@@ -188,7 +200,7 @@ def check(blocks: Iterable[tuple[str, str]], lang: str) -> dict[str, Any]:
                         **where,
                     )
                 )
-        if passive is not None and passive.search(sentence):
+        if passive is not None and _is_passive(passive, sentence, lang):
             passive_count += 1
             warnings.append(
                 PlainWarning(

@@ -21,7 +21,8 @@ from incidents.models import Obligation, Organization
 from incidents.models.obligation import ObligationStatus
 from incidents.selectors import incident_current_assessment
 from incidents.services.audit import audit_append
-from incidents.services.incidents import Actor, actor_label, incident_lock
+from incidents.services.events import Actor, actor_label
+from incidents.services.locks import incident_lock
 
 from . import plain
 from .completeness import completeness
@@ -51,6 +52,18 @@ def version_checks(content: dict[str, Any], obligations: list[Obligation]) -> di
         },
         "language_warnings": language_warnings(content),
     }
+
+
+def _audit(*, notice: Notice, action: str, actor: Actor, data: dict[str, Any], now: datetime):
+    """One audit-chain entry about a notice (inside the caller's transaction)."""
+    audit_append(
+        actor=actor_label(actor),
+        action=f"notice.{action}",
+        object_type="notice",
+        object_id=notice.pk,
+        data=data,
+        now=now,
+    )
 
 
 def _user(actor: Actor):
@@ -141,11 +154,10 @@ def notice_draft(
             exemptions=exemptions,
         )
         version = _new_version(notice=notice, content=content, actor=actor, now=now)
-        audit_append(
-            actor=actor_label(actor),
-            action="notice.drafted",
-            object_type="notice",
-            object_id=notice.pk,
+        _audit(
+            notice=notice,
+            action="drafted",
+            actor=actor,
             data={
                 "incident": incident.reference,
                 "obligations": [o.rule_code for o in group],
@@ -282,9 +294,10 @@ def apply_changes(content: dict[str, Any], changes: dict[str, Any]) -> dict[str,
             new["contact"][key] = _check_text(value, f"contact.{key}")
     if "not_determined" in changes:
         values = changes["not_determined"]
-        if not isinstance(values, list) or any(v not in AUTHOR_BLOCKS for v in values):
+        if not isinstance(values, list) or any(v not in new["elements"] for v in values):
             raise InvalidInput(
-                f"not_determined lists author blocks only ({', '.join(AUTHOR_BLOCKS)}).",
+                "not_determined lists elements of this notice only "
+                f"({', '.join(new['elements'])}).",
                 field="not_determined",
             )
         new["not_determined"] = list(dict.fromkeys(values))
@@ -332,11 +345,10 @@ def notice_edit(
         notice.approved_version = None
     notice.updated_at = now
     notice.save(update_fields=["approved_version", "updated_at"])
-    audit_append(
-        actor=actor_label(actor),
-        action="notice.edited",
-        object_type="notice",
-        object_id=notice.pk,
+    _audit(
+        notice=notice,
+        action="edited",
+        actor=actor,
         data={
             "version": version.number,
             "content_hash": version.content_hash,
@@ -397,11 +409,10 @@ def notice_approve(
     notice.approved_version = current
     notice.updated_at = now
     notice.save(update_fields=["approved_version", "updated_at"])
-    audit_append(
-        actor=actor_label(actor),
-        action="notice.approved",
-        object_type="notice",
-        object_id=notice.pk,
+    _audit(
+        notice=notice,
+        action="approved",
+        actor=actor,
         data={
             "incident": notice.incident.reference,
             "version": current.number,
@@ -432,11 +443,10 @@ def notice_publish(*, notice_id: int, actor: Actor, now: datetime | None = None)
         notice.published_by = _user(actor)
         notice.updated_at = now
         notice.save(update_fields=["published_at", "published_by", "updated_at"])
-        audit_append(
-            actor=actor_label(actor),
-            action="notice.published",
-            object_type="notice",
-            object_id=notice.pk,
+        _audit(
+            notice=notice,
+            action="published",
+            actor=actor,
             data={
                 "version": notice.approved_version.number,
                 "content_hash": notice.approved_version.content_hash,

@@ -174,7 +174,7 @@ def test_openapi_schema_documents_enums(client):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     text = response.content.decode()
-    for value in ("malicious_insider", "known_trusted_recipient", "subjects_notified"):
+    for value in ("malicious_insider", "known_trusted_recipient", "notifying"):
         assert value in text
     assert client.get("/api/docs/").status_code == 200
 

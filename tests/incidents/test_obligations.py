@@ -7,8 +7,9 @@ import time_machine
 
 from incidents.models import Obligation, RuleVersion
 from incidents.services.incidents import incident_create, incident_update
-from incidents.services.obligations import obligation_meet, rules_current
-from tests.conftest import utc
+from incidents.services.obligations import obligation_meet
+from incidents.services.rule_versions import rules_current
+from tests.conftest import EVIDENCE, utc
 
 AWARE = utc(2026, 5, 4, 9, 30)
 
@@ -100,13 +101,22 @@ def test_late_filing_needs_reasons_and_lateness_is_frozen(api, dpo, org):
     with time_machine.travel(AWARE + timedelta(hours=83), tick=False):
         response = api["dpo"].post(url, {"met_at": "2026-05-07T19:30:00Z"}, format="json")
         assert response.status_code == 400
+        assert response.json()["errors"]["evidence"] == ["This field is required."]
+        response = api["dpo"].post(
+            url, {"met_at": "2026-05-07T19:30:00Z", "evidence": EVIDENCE}, format="json"
+        )
+        assert response.status_code == 400
         assert response.json()["field"] == "delay_reason"
         response = api["dpo"].post(
             url,
             {
                 "met_at": "2026-05-07T19:30:00Z",
                 "delay_reason": "Forensics confirmed scope only then",
-                "evidence": {"filing": "CNIL-2026-123"},
+                "evidence": {
+                    "channel": "web_form",
+                    "recipient": "CNIL",
+                    "reference": "CNIL-2026-123",
+                },
             },
             format="json",
         )
@@ -120,7 +130,9 @@ def test_late_filing_needs_reasons_and_lateness_is_frozen(api, dpo, org):
     assert frozen["seconds_remaining"] == -10 * 3600
     assert frozen["overdue"] is False
     with time_machine.travel(AWARE + timedelta(days=30), tick=False):
-        again = api["dpo"].post(url, {"met_at": "2026-05-07T19:30:00Z"}, format="json")
+        again = api["dpo"].post(
+            url, {"met_at": "2026-05-07T19:30:00Z", "evidence": EVIDENCE}, format="json"
+        )
     assert again.status_code == 409
 
 
@@ -133,7 +145,9 @@ def test_meeting_the_nis2_notification_starts_the_final_report_clock(dpo, essent
         )
     notification = incident.obligations.get(rule_code="eu-nis2-23-4b-incident-notification")
     with time_machine.travel(utc(2026, 1, 31, 9), tick=False):
-        obligation_meet(obligation_id=notification.pk, actor=dpo, met_at=utc(2026, 1, 31, 9))
+        obligation_meet(
+            obligation_id=notification.pk, actor=dpo, met_at=utc(2026, 1, 31, 9), evidence=EVIDENCE
+        )
     final = incident.obligations.get(rule_code="eu-nis2-23-4d-final")
     assert final.status == "pending"
     assert final.due_at == utc(2026, 2, 28, 9)  # one month from 31 Jan clamps to 28 Feb
@@ -146,7 +160,9 @@ def test_correcting_awareness_moves_open_clocks_but_not_met_ones(dpo, essential_
             actor=dpo, data={"title": "Moved", "aware_at": AWARE, "countries": ["DE"]}
         )
         early = incident.obligations.get(rule_code="eu-nis2-23-4a-early-warning")
-        obligation_meet(obligation_id=early.pk, actor=dpo, met_at=AWARE + timedelta(hours=2))
+        obligation_meet(
+            obligation_id=early.pk, actor=dpo, met_at=AWARE + timedelta(hours=2), evidence=EVIDENCE
+        )
         incident_update(
             incident_id=incident.pk,
             actor=dpo,

@@ -7,7 +7,8 @@ import time_machine
 from django.contrib.auth import get_user_model
 
 from incidents.models import AuditEntry, Organization
-from incidents.services.incidents import incident_create, incident_transition
+from incidents.services.incidents import incident_create
+from incidents.services.lifecycle import incident_transition
 from tests.conftest import ROLES, utc
 
 pytestmark = pytest.mark.django_db
@@ -130,25 +131,41 @@ def test_unchanged_values_are_not_a_change(api, org) -> None:
     assert not AuditEntry.objects.filter(object_type="organization").exists()
 
 
-def test_role_change_replans_open_incidents_and_says_what_changed(api, org, dpo) -> None:
+def test_lead_authority_change_readdresses_open_incidents_and_says_what_changed(
+    api, org, dpo
+) -> None:
     incident = _incident(dpo)
-    assert "eu-gdpr-33-1-sa" in _live_codes(incident)
-    assert "eu-gdpr-33-2-processor" not in _live_codes(incident)
+    sa = incident.obligations.get(rule_code="eu-gdpr-33-1-sa")
+    assert sa.recipient_authority["code"] == "DE-BE"
 
-    response = api["dpo"].patch(URL, {"role": "processor"}, format="json")
+    response = api["dpo"].patch(URL, {"lead_authority": "DE-BY"}, format="json")
 
     assert response.status_code == 200, response.content
     [plan] = response.json()["replanned"]
     assert plan["incident"] == incident.pk
     assert plan["reference"] == incident.reference
-    assert "eu-gdpr-33-2-processor" in {row["rule"] for row in plan["added"]}
-    assert "eu-gdpr-33-1-sa" in {row["rule"] for row in plan["removed"]}
-    assert _live_codes(incident) >= {"eu-gdpr-33-2-processor"}
-    assert "eu-gdpr-33-1-sa" not in _live_codes(incident)
+    readdressed = {row["rule"]: row for row in plan["readdressed"]}
+    assert readdressed["eu-gdpr-33-1-sa"]["authority"] == {"old": "DE-BE", "new": "DE-BY"}
+    sa.refresh_from_db()
+    assert sa.recipient_authority["code"] == "DE-BY"
     planned = incident.events.filter(kind="obligations_planned").order_by("-id").first()
     assert planned.actor_label == "user:dpo"
     entry = AuditEntry.objects.get(action="organization.changed")
     assert entry.data["replanned"] == response.json()["replanned"]
+
+
+def test_role_change_is_the_default_for_new_incidents_only(api, org, dpo) -> None:
+    incident = _incident(dpo)
+    before = _live_codes(incident)
+    response = api["dpo"].patch(URL, {"role": "processor"}, format="json")
+    assert response.status_code == 200, response.content
+    [plan] = response.json()["replanned"]
+    assert (plan["added"], plan["removed"]) == ([], [])
+    incident.refresh_from_db()
+    assert incident.role == "controller"  # each incident keeps the role it was recorded with
+    assert _live_codes(incident) == before
+    created = api["dpo"].post("/api/v1/incidents/", {"title": "New"}, format="json").json()
+    assert created["role"] == "processor"
 
 
 def test_sector_change_adds_the_sector_duties(api, org, dpo) -> None:
@@ -226,4 +243,5 @@ def test_admin_form_validates_and_replans_through_the_service(client, org, dpo) 
     entry = AuditEntry.objects.get(action="organization.changed")
     assert entry.actor == "user:root"
     assert entry.data["replanned"][0]["incident"] == incident.pk
-    assert "eu-gdpr-33-2-processor" in _live_codes(incident)
+    authority = incident.obligations.get(rule_code="eu-gdpr-33-1-sa").recipient_authority
+    assert authority["code"] == "DE-BY"

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from incidents.services.assessments import assessment_compute, assessment_override
-from incidents.services.incidents import incident_create, incident_transition
+from incidents.services.incidents import incident_create
+from incidents.services.lifecycle import incident_transition
 from tests.conftest import utc
 
 

@@ -17,7 +17,8 @@ from rest_framework.test import APIClient
 
 from incidents.intake.services import integration_create
 from incidents.services.assessments import assessment_compute
-from incidents.services.incidents import incident_create, incident_transition
+from incidents.services.incidents import incident_create
+from incidents.services.lifecycle import incident_transition
 from notifications.campaigns.services import campaign_create, campaign_import_rows
 from notifications.services import calendar_token_rotate
 from tests.conftest import utc
@@ -82,7 +83,10 @@ MATRIX = [
         "meet",
         "post",
         "/api/v1/obligations/{obligation}/meet/",
-        {"met_at": "2026-03-01T12:00:00Z"},
+        {
+            "met_at": "2026-03-01T12:00:00Z",
+            "evidence": {"channel": "email", "recipient": "DPA", "reference": "ticket 7"},
+        },
         DPOS,
         None,
     ),
@@ -159,6 +163,11 @@ MATRIX = [
     ("notice-publish", "post", "/api/v1/notices/{missing}/publish/", {}, DPOS, "authz"),
     ("notice-preview", "get", "/api/v1/notices/{missing}/preview/", None, EVERYONE, "authz"),
     ("notice-sample", "get", "/api/v1/notices/{missing}/sample/", None, EVERYONE, "authz"),
+    ("parties", "get", "/api/v1/parties/", None, EVERYONE, None),
+    ("party-create", "post", "/api/v1/parties/", {}, DPOS, "authz"),
+    ("party", "get", "/api/v1/parties/{missing}/", None, EVERYONE, "authz"),
+    ("party-edit", "patch", "/api/v1/parties/{missing}/", {}, DPOS, "authz"),
+    ("party-delete", "delete", "/api/v1/parties/{missing}/", None, DPOS, "authz"),
 ]
 # Operations that users' roles do not govern: what authenticates them, and their tests.
 OTHER_AUTH = {
@@ -309,17 +318,19 @@ def test_token_endpoint_issues_tokens_and_locks_out(users):
 @pytest.mark.django_db
 def test_admin_actions_use_the_same_transition_permissions(users, dpo, org, client):
     incident = _incident(dpo, "assessing")
+    assessment = assessment_compute(incident_id=incident.pk, actor=dpo)
+    assert assessment.notify_authority  # contact data, confidentiality: a risk
     analyst = users["analyst"]
     analyst.is_staff = True
     analyst.save()
     client.force_login(analyst)
     url = "/admin/incidents/incident/"
-    client.post(url, {"action": "move_to_notifiable", "_selected_action": [incident.pk]})
+    client.post(url, {"action": "decide_notifiable", "_selected_action": [incident.pk]})
     incident.refresh_from_db()
     assert incident.status == "assessing"
     client.force_login(users["dpo"])
     users["dpo"].is_staff = True
     users["dpo"].save()
-    client.post(url, {"action": "move_to_notifiable", "_selected_action": [incident.pk]})
+    client.post(url, {"action": "decide_notifiable", "_selected_action": [incident.pk]})
     incident.refresh_from_db()
     assert incident.status == "notifiable"

@@ -17,7 +17,7 @@ from incidents.intake.services import PAGE_TASK
 from incidents.intake.signatures import sign
 from incidents.models import Incident
 from incidents.models.incident import EventKind
-from incidents.services.incidents import incident_transition
+from incidents.services.lifecycle import incident_transition
 from tests.intake.conftest import NOW, fixture_bytes, fixture_json
 
 pytestmark = pytest.mark.django_db

@@ -195,3 +195,15 @@ def test_preview_rejects_unknown_channel_and_language(api, drafted):
     absent = api["viewer"].get(f"/api/v1/notices/{notice_id}/preview/?channel=email&lang=ar")
     assert absent.status_code == 400
     assert "lang" in absent.json()["errors"]
+
+
+def test_approved_version_renders_its_frozen_text_with_the_approval_date(api, drafted, clock):
+    from datetime import timedelta
+
+    notice_id = only(drafted)["id"]
+    api["dpo"].post(f"/api/v1/notices/{notice_id}/approve/", {"version": 1}, format="json")
+    clock.shift(timedelta(days=40))
+    email = api["viewer"].get(f"/api/v1/notices/{notice_id}/preview/?channel=email&lang=de").json()
+    assert email["approved"] is True
+    assert "21. November 2026" in email["text"]  # the date of the notice is the approval date
+    assert "31. Dezember 2026" not in email["text"]

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from incidents.models import Incident, Obligation, Organization
 from incidents.services.incidents import incident_create
+from incidents.services.obligations import obligation_waive
 from tests.notifications.fakes import FakeSendGrid, FakeTwilio
 
 AWARE_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -85,9 +86,18 @@ def authority_duty(incident: Incident) -> Obligation:
 
 
 @pytest.fixture
-def duty(breach) -> Obligation:
+def duty(breach, assignee) -> Obligation:
+    """The authority duty, alone: the breach's other open duties (the people's notice, worked
+    against an internal target) are waived so the reminder tests see one duty's ladder."""
     obligation = authority_duty(breach)
     assert obligation.due_at - obligation.clock_started_at == timedelta(hours=72)
+    for other in breach.obligations.open().exclude(pk=obligation.pk):
+        obligation_waive(
+            obligation_id=other.pk,
+            actor=assignee,
+            justification="Not the duty under test",
+            now=AWARE_AT + timedelta(minutes=6),
+        )
     return obligation
 
 

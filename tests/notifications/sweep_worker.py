@@ -26,6 +26,7 @@ def _setup(aware_at: datetime) -> dict:
 
     from incidents.models import Organization
     from incidents.services.incidents import incident_create
+    from incidents.services.obligations import obligation_waive
 
     user = get_user_model().objects.create_user(username="alice", email="alice@example.test")
     Organization.objects.create(
@@ -42,6 +43,12 @@ def _setup(aware_at: datetime) -> dict:
     duty = incident.obligations.running().get(
         audience="supervisory_authority", due_at__isnull=False
     )
+    # The race is about one duty: the others (people's notice, worked against an internal
+    # target) are waived so that every round has exactly one reminder to claim.
+    for other in incident.obligations.open().exclude(pk=duty.pk):
+        obligation_waive(
+            obligation_id=other.pk, actor=user, justification="Not part of this race", now=aware_at
+        )
     return {"obligation_id": duty.pk, "due_at": duty.due_at.isoformat()}
 
 

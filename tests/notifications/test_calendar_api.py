@@ -8,6 +8,7 @@ import time_machine
 from incidents.models import AuditEntry
 from incidents.services.obligations import obligation_meet
 from notifications.models import CalendarFeedToken
+from tests.conftest import EVIDENCE
 from tests.notifications.conftest import make_user
 
 TOKEN_URL = "/api/v1/calendar/token/"
@@ -126,7 +127,10 @@ def test_uid_is_stable_and_met_duties_leave_the_feed(api_client, token, duty, as
     assert uids == [line for line in second if line.startswith("UID:")]
     with time_machine.travel(duty.clock_started_at + timedelta(hours=3), tick=False):
         obligation_meet(
-            obligation_id=duty.pk, actor=assignee, met_at=duty.clock_started_at + timedelta(hours=2)
+            obligation_id=duty.pk,
+            actor=assignee,
+            met_at=duty.clock_started_at + timedelta(hours=2),
+            evidence=EVIDENCE,
         )
     after = feed(api_client, token).content.decode()
     assert f"UID:obligation-{duty.pk}@" not in after

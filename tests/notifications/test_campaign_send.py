@@ -81,7 +81,9 @@ def test_outbox_default_sends_once_completes_and_meets_the_individuals_obligatio
     assert evidence["failures"] == {"failed": 0, "bounced": 0}
     duty = ca_breach.obligations.get(rule_code="us-ca-1798-82-individuals")
     assert duty.status == "met"
-    assert duty.evidence["notice_campaign"]["campaign"] == campaign.pk
+    assert duty.evidence["reference"] == f"notice campaign {campaign.pk}"
+    assert duty.evidence["channel"] in ("email", "sms")
+    assert "affected people" in duty.evidence["recipient"]
     kinds = list(ca_breach.events.values_list("kind", flat=True))
     assert "notice_campaign_started" in kinds
     assert "notice_campaign_completed" in kinds

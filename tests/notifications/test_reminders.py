@@ -10,8 +10,9 @@ from django_q.models import Schedule
 from django_q.tasks import async_task, result
 
 from incidents.models import Incident, IncidentEvent, Obligation
-from incidents.services.incidents import incident_update
+from incidents.services.incidents import incident_create, incident_update
 from incidents.services.obligations import obligation_meet, obligation_waive
+from incidents.services.parties import party_create
 from notifications.ladder import step_from_key
 from notifications.models import (
     AttemptStatus,
@@ -22,7 +23,8 @@ from notifications.models import (
 )
 from notifications.services import LEASE, reminder_claim, reminders_sweep
 from notifications.tasks import deadline_reminders_sweep
-from tests.notifications.conftest import TWILIO_SID, authority_duty
+from tests.conftest import EVIDENCE
+from tests.notifications.conftest import AWARE_AT, TWILIO_SID, authority_duty
 
 H = timedelta(hours=1)
 LADDER = (48, 24, 12, 6, 1)
@@ -56,8 +58,16 @@ def test_default_ladders_are_seeded_as_policy(db):
     ladder = EscalationLadder.objects.get(audience="supervisory_authority")
     assert ladder.offsets_hours == [48, 24, 12, 6, 1]
     assert ladder.overdue_every_hours == 6
-    assert "policy" not in ladder.policy_note.lower() or ladder.policy_note
-    assert EscalationLadder.objects.filter(audience="*").exists()
+    assert "GDPR Art. 33" in ladder.policy_note
+    assert set(EscalationLadder.objects.values_list("audience", flat=True)) == {
+        "supervisory_authority",
+        "other_regulator",
+        "controller",
+        "individuals",
+        "media",
+        "internal_assessment",
+        "*",
+    }
 
 
 # --- the ladder, step by step ----------------------------------------------------------------
@@ -221,7 +231,7 @@ def test_met_and_waived_obligations_get_no_reminders_and_are_never_missed(duty, 
             obligation_id=duty.pk,
             actor=assignee,
             met_at=duty.due_at - 50 * H,
-            evidence={"ticket": "DPA-1"},
+            evidence=EVIDENCE,
         )
     for moment in (duty.due_at - 24 * H, duty.due_at + 7 * H):
         sweep_at(moment)
@@ -427,7 +437,7 @@ def test_guidance_targets_are_reminded_like_deadlines_but_never_missed(duty):
     assert keys[0] == "remaining-48h"
     assert keys[-1] == "overdue-0h"
     email = deliveries(attempts(duty).first()).first()
-    assert "guidance / internal target" in email.body
+    assert "guidance target (not a hard legal limit)" in email.body
     assert not IncidentEvent.objects.filter(kind="obligation_missed").exists()
 
 
@@ -555,3 +565,37 @@ def test_a_crash_while_rendering_is_isolated_and_retried_after_the_lease(duty, s
     attempt.refresh_from_db()
     assert (attempt.status, attempt.tries) == ("sent", 2)
     assert deliveries(attempt).count() == 3
+
+
+@pytest.mark.django_db
+def test_reminders_say_which_kind_of_deadline_they_are_about(organization, assignee):
+    """A customer's contract clock and the Art. 33(2) duty worked against the internal target
+    (the law gives no period) are both reminded, each naming its kind of deadline."""
+    customer = party_create(
+        actor=assignee,
+        data={"kind": "customer", "name": "Kunde AG", "notice_hours": 36},
+        now=AWARE_AT,
+    )
+    incident = incident_create(
+        actor=assignee,
+        data={
+            "title": "Customer data exposed",
+            "role": "processor",
+            "controllers": [customer],
+            "aware_at": AWARE_AT,
+            "countries": ["DE"],
+            "assignee": assignee,
+        },
+        now=AWARE_AT + timedelta(minutes=5),
+    )
+    contract = incident.obligations.get(rule_code="contract-notice")
+    art33_2 = incident.obligations.get(rule_code="eu-gdpr-33-2-processor")
+    assert contract.due_at == AWARE_AT + 36 * H
+    assert art33_2.due_at is None
+    assert art33_2.soft_due_at == AWARE_AT + 24 * H  # the default target towards a controller
+    sweep_at(AWARE_AT + 13 * H)
+    contract_mail = deliveries(attempts(contract).get(step_key="remaining-24h")).first()
+    assert "contractual deadline (data-processing agreement)" in contract_mail.body
+    target_mail = deliveries(attempts(art33_2).get(step_key="remaining-12h")).first()
+    assert "internal target (the law sets no fixed period)" in target_mail.body
+    assert "contractual" not in target_mail.body

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from incidents.services.obligations import rules_sync
+from incidents.services.rule_versions import rules_sync
 
 
 class Command(BaseCommand):

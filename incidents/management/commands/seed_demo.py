@@ -13,7 +13,9 @@ from incidents.intake.services import integration_create, integration_rotate_tok
 from incidents.models import Incident, Organization
 from incidents.roles import roles_sync
 from incidents.services.assessments import assessment_compute
-from incidents.services.incidents import incident_create, incident_transition
+from incidents.services.incidents import incident_create
+from incidents.services.lifecycle import incident_transition
+from incidents.services.parties import party_create
 
 DEMO_USERS = (
     # username, role group, password (demo only: refused outside DEBUG unless --force)
@@ -52,7 +54,7 @@ class Command(BaseCommand):
         Organization.objects.get_or_create(
             defaults=dict(
                 legal_name="Nordlicht Gesundheit GmbH (demo)",
-                role="controller",
+                role="both",  # controller for its patients, processor for partner practices
                 country="DE",
                 lead_authority="DE-BE",
                 dpo_name="Dr. Jana Weber",
@@ -89,11 +91,14 @@ class Command(BaseCommand):
     def _incidents(self, users):
         now = now_utc()
         dpo, analyst = users["dpo"], users["analyst"]
+        self._processor_incident(dpo, analyst, now)
+        self._multi_authority_incident(dpo, analyst, now)
         ransomware = incident_create(
             actor=analyst,
             now=now - timedelta(hours=20),
             data=dict(
                 title="Ransomware on the patient-records file server",
+                role="controller",
                 summary="Files on fs-02 encrypted; attacker note claims exfiltration.",
                 detected_at=now - timedelta(hours=22),
                 aware_at=now - timedelta(hours=20),
@@ -135,6 +140,7 @@ class Command(BaseCommand):
             now=now - timedelta(days=3),
             data=dict(
                 title="Payroll spreadsheet e-mailed to the wrong colleague",
+                role="controller",
                 detected_at=now - timedelta(days=3),
                 aware_at=now - timedelta(days=3),
                 aware_basis="Recipient reported it the same morning.",
@@ -180,6 +186,7 @@ class Command(BaseCommand):
             now=now - timedelta(days=10),
             data=dict(
                 title="Sales laptop stolen from a car (full-disk encrypted)",
+                role="controller",
                 detected_at=now - timedelta(days=10),
                 aware_at=now - timedelta(days=10),
                 aware_basis="Employee reported the theft.",
@@ -204,6 +211,7 @@ class Command(BaseCommand):
             now=now - timedelta(days=1),
             data=dict(
                 title="Phishing report: suspicious login page (not personal data)",
+                role="controller",
                 detected_at=now - timedelta(days=1),
             ),
         )
@@ -213,3 +221,94 @@ class Command(BaseCommand):
             to="dismissed",
             comment="Phishing page reported; no personal data was entered.",
         )
+
+    def _processor_incident(self, dpo, analyst, now):
+        """A breach at our backup sub-processor involving a customer's data: we act as
+        processor, owe the customer the Art. 33(2) notice and its contract's 36-hour clock."""
+        practice = party_create(
+            actor=dpo,
+            now=now,
+            data=dict(
+                kind="customer",
+                name="Praxisverbund Mitte eG (demo customer)",
+                contact_name="Tobias Krüger",
+                email="datenschutz@praxisverbund.example",
+                phone="+4930555010",
+                language="de",
+                notice_hours=36,
+                contract_reference="AVV 2024-07 § 8 (2)",
+            ),
+        )
+        backup = party_create(
+            actor=dpo,
+            now=now,
+            data=dict(
+                kind="sub_processor",
+                name="Fjord Backup AS (demo sub-processor)",
+                contact_name="Ingrid Berg",
+                email="security@fjordbackup.example",
+            ),
+        )
+        told_at = now - timedelta(hours=6)
+        incident = incident_create(
+            actor=analyst,
+            now=now - timedelta(hours=5),
+            data=dict(
+                title="Sub-processor backup bucket readable without login (customer data)",
+                summary="Fjord Backup reported a misconfigured bucket holding appointment "
+                "exports of Praxisverbund Mitte.",
+                role="processor",
+                controllers=[practice],
+                source_party=backup,
+                source_notified_at=told_at,
+                detected_at=told_at,
+                countries=["DE"],
+                subjects_count=3100,
+                breach_types=["confidentiality"],
+                cause="accidental_third_party",
+                data_categories=["identity", "contact", "health"],
+                subject_categories=["patients"],
+                identifiability="direct",
+                exposure="unknown_recipients",
+                data_protection="none",
+                assignee=analyst,
+            ),
+        )
+        incident_transition(incident_id=incident.pk, actor=analyst, to="assessing")
+
+    def _multi_authority_incident(self, dpo, analyst, now):
+        """People in Germany, France, California and New York: the lead authority (GDPR
+        one-stop shop), the German CSIRT (NIS2) and two attorneys general each get a duty."""
+        incident = incident_create(
+            actor=analyst,
+            now=now - timedelta(hours=30),
+            data=dict(
+                title="Appointment portal: customer accounts taken over (credential stuffing)",
+                detected_at=now - timedelta(hours=31),
+                aware_at=now - timedelta(hours=30),
+                aware_basis="Fraud team confirmed logins from a botnet into real accounts.",
+                role="controller",
+                countries=["DE", "FR", "US-CA", "US-NY"],
+                residents={"DE": 5200, "FR": 700, "US-CA": 640, "US-NY": 560},
+                subjects_count=7100,
+                breach_types=["confidentiality", "integrity"],
+                cause="malicious_external",
+                data_categories=["identity", "contact", "credentials"],
+                credentials_protection="strong_salted_hash",
+                subject_categories=["customers"],
+                identifiability="direct",
+                exposure="exfiltrated",
+                data_protection="none",
+                mitigations=["credentials_reset"],
+                assignee=analyst,
+            ),
+        )
+        incident_transition(incident_id=incident.pk, actor=analyst, to="assessing")
+        assessment = assessment_compute(incident_id=incident.pk, actor=analyst)
+        if assessment.notify_authority:
+            incident_transition(
+                incident_id=incident.pk,
+                actor=dpo,
+                to="notifiable",
+                comment="Accounts of customers in four jurisdictions taken over.",
+            )

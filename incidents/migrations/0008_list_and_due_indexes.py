@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0006_event_kind_filings'),
+        ('incidents', '0007_lifecycle_parties_recipients'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
