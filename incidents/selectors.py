@@ -30,7 +30,8 @@ def incident_list() -> QuerySet[Incident]:
     return (
         Incident.objects.select_related("reporter", "assignee")
         .prefetch_related(
-            Prefetch("assessments", queryset=current, to_attr="assessments_newest_first")
+            Prefetch("assessments", queryset=current, to_attr="assessments_newest_first"),
+            "controllers",  # one query per page, not one per incident
         )
         .annotate(**_alert_summary(), **notified_facts())
     )
@@ -115,7 +116,7 @@ def obligations_upcoming(*, now: datetime, hours: int) -> QuerySet[Obligation]:
     return (
         obligations_clock_running()
         .filter(Q(due_at__lte=horizon) | Q(due_at__isnull=True, soft_due_at__lte=horizon))
-        .select_related("incident", "rule")
+        .select_related("incident", "rule", "party")
         .order_by(Coalesce("due_at", "soft_due_at"), "id")
     )
 
