@@ -55,9 +55,9 @@ def _incident(pk: int) -> Incident:
     return get_object_or_404(selectors.incident_list(), pk=pk)
 
 
-def _out(incident: Incident) -> dict:
+def _out(incident: Incident, request) -> dict:
     return IncidentOutputSerializer(
-        selectors.incident_get(incident.pk), context={"now": now_utc()}
+        selectors.incident_get(incident.pk), context={"now": now_utc(), "request": request}
     ).data
 
 
@@ -102,7 +102,7 @@ class IncidentListCreateApi(generics.ListAPIView):
         values.pop("aware_at_reason", None)
         source = "api" if request.auth is not None else "manual"
         incident = incident_services.incident_create(actor=request.user, data=values, source=source)
-        return Response(_out(incident), status=status.HTTP_201_CREATED)
+        return Response(_out(incident, request), status=status.HTTP_201_CREATED)
 
 
 class IncidentDetailApi(APIView):
@@ -113,7 +113,7 @@ class IncidentDetailApi(APIView):
 
     @extend_schema(responses=IncidentOutputSerializer)
     def get(self, request, pk: int):
-        return Response(_out(_incident(pk)))
+        return Response(_out(_incident(pk), request))
 
     @extend_schema(request=IncidentInputSerializer, responses=IncidentOutputSerializer)
     def patch(self, request, pk: int):
@@ -125,7 +125,7 @@ class IncidentDetailApi(APIView):
         incident = incident_services.incident_update(
             incident_id=pk, actor=request.user, changes=values, aware_at_reason=reason
         )
-        return Response(_out(incident))
+        return Response(_out(incident, request))
 
 
 class IncidentTransitionApi(APIView):
@@ -143,7 +143,7 @@ class IncidentTransitionApi(APIView):
             to=data.validated_data["to"],
             comment=data.validated_data["comment"],
         )
-        return Response(_out(incident))
+        return Response(_out(incident, request))
 
 
 class IncidentTimelineApi(generics.ListAPIView):
@@ -185,7 +185,7 @@ class IncidentArchiveApi(APIView):
             archived=data.validated_data["archived"],
             reason=data.validated_data["reason"],
         )
-        return Response(_out(incident))
+        return Response(_out(incident, request))
 
 
 class AssessmentListCreateApi(APIView):

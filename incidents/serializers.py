@@ -14,6 +14,7 @@ from incidents.models.party import PartyKind
 from incidents.risk import vocab
 from incidents.selectors import incident_assessment_stale, incident_current_assessment
 from incidents.services.incidents import EDITABLE_FIELDS
+from incidents.services.lifecycle import actions_available
 from incidents.services.parties import PARTY_FIELDS
 from incidents.status import IncidentStatus, allowed_targets
 
@@ -213,6 +214,10 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
     authority_notified = serializers.SerializerMethodField()
     people_notified = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
+    available_actions = serializers.SerializerMethodField(
+        help_text="The moves the caller may make now: [{name, label, to, reason_required}] "
+        "(POST {to, comment} to /transitions/)."
+    )
     assessment = serializers.SerializerMethodField()
     assessment_stale = serializers.SerializerMethodField()
     seconds_in_triage = serializers.SerializerMethodField()
@@ -229,6 +234,7 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
             "status",
             "status_changed_at",
             "allowed_transitions",
+            "available_actions",
             "authority_notified",
             "authority_notified_at",
             "people_notified",
@@ -252,6 +258,21 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
 
     def get_people_notified(self, obj) -> bool:
         return getattr(obj, "people_notified_at", None) is not None
+
+    def get_available_actions(self, obj) -> list[dict]:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return []
+        return [
+            {
+                "name": a.name,
+                "label": a.label,
+                "to": a.target,
+                "reason_required": a.reason_required,
+            }
+            for a in actions_available(obj.status, user)
+        ]
 
     def get_allowed_transitions(self, obj) -> list[str]:
         return allowed_targets(obj.status)

@@ -148,6 +148,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrganizationRoleEnum": "incidents.models.organization.OrgRole",
         "IncidentRoleEnum": "incidents.models.incident.IncidentRole",
+        "FilingChannelEnum": "notifications.filings.models.FilingChannel",
+        "EvidenceChannelEnum": "incidents.models.obligation.EVIDENCE_CHANNELS",
     },
     "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -252,6 +252,10 @@ class EventKind(models.TextChoices):
     FILING_DRAFTED = "filing_drafted"
     FILING_SUBMITTED = "filing_submitted"
     CORRESPONDENCE_LOGGED = "correspondence_logged"
+    NOTICE_DRAFTED = "notice_drafted"
+    NOTICE_EDITED = "notice_edited"
+    NOTICE_APPROVED = "notice_approved"
+    NOTICE_PUBLISHED = "notice_published"
 
 
 class IncidentEvent(models.Model):

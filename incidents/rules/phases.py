@@ -18,6 +18,7 @@ from .content import rule_content
 
 PHASES_FILE: Path = Path(__file__).resolve().parent / "filing_phases.toml"
 DEFAULT_REGIME = "default"
+PROCESSOR_REGIME = "processor"
 # Elements every filing may carry whatever the phase: they have their own rules below.
 DELAY_ELEMENT = "reasons_for_delay"
 TO_FOLLOW_ELEMENT = "information_to_follow"
@@ -118,12 +119,17 @@ def regimes() -> tuple[Regime, ...]:
     return parse_regimes(PHASES_FILE.read_text(encoding="utf-8"))
 
 
-def regime_for_rule(rule_id: str) -> Regime:
-    """The regime whose filings fulfil `rule_id`; the default regime when none lists it."""
+def regime_for_rule(rule_id: str, audience: str = "") -> Regime:
+    """The regime whose filings fulfil `rule_id`.
+
+    A duty towards a controller that no regime lists (e.g. a contract's notice clock) is a
+    processor's notice; anything else unlisted falls back to the default regime.
+    """
     for regime in regimes():
         if rule_id in regime.rules:
             return regime
-    return next(r for r in regimes() if r.key == DEFAULT_REGIME)
+    fallback = PROCESSOR_REGIME if audience == "controller" else DEFAULT_REGIME
+    return next(r for r in regimes() if r.key == fallback)
 
 
 def check_phases(known_rule_ids: set[str], known_elements: set[str]) -> list[str]:

@@ -18,7 +18,7 @@ from incidents.models import Incident
 from incidents.models.incident import EventKind
 from incidents.services.events import Actor, event_record
 from incidents.services.locks import incident_lock
-from incidents.status import IncidentStatus, StatusAction, action_for
+from incidents.status import ACTIONS, IncidentStatus, StatusAction, action_for
 
 S = IncidentStatus
 
@@ -93,6 +93,11 @@ def action_permitted(actor: Actor, action: StatusAction) -> bool:
     if isinstance(actor, AbstractBaseUser):
         return actor.has_perm(action.permission)
     return True
+
+
+def actions_available(status: str, actor: Actor) -> list[StatusAction]:
+    """The moves from `status` this actor may make (preconditions are checked when run)."""
+    return [a for a in ACTIONS if status in a.sources and action_permitted(actor, a)]
 
 
 def status_apply(

@@ -7,13 +7,13 @@ from django.db import transaction
 
 from breachdesk.errors import DomainError, InvalidInput
 from breachdesk.timeutils import aware_utc, iso, now_utc
-from incidents.models import Obligation
+from incidents.models import Incident, Obligation
 from incidents.models.incident import EventKind
-from incidents.models.obligation import EVIDENCE_CHANNELS, ObligationStatus
+from incidents.models.obligation import EVIDENCE_CHANNELS, DueBasis, ObligationStatus
 from incidents.services.events import Actor, actor_user, event_record
 from incidents.services.lifecycle import incident_check_writable, status_apply
 from incidents.services.locks import obligation_lock
-from incidents.services.planning import FINAL_STATUSES, obligations_refresh
+from incidents.services.planning import FINAL_STATUSES, REQUEST_RULE_CODE, obligations_refresh
 from incidents.status import IncidentStatus, action_for
 
 EVIDENCE_FIELDS = ("channel", "recipient", "reference", "document")
@@ -173,3 +173,66 @@ def obligation_missed_record(*, obligation_id: int, now: datetime) -> bool:
             },
         )
     return True
+
+
+def obligation_request_open(
+    *,
+    incident: Incident,
+    key: str,
+    recipient: str,
+    audience: str,
+    jurisdiction: str,
+    asked_at: datetime,
+    due_at: datetime,
+    citation: str,
+    subject: str,
+    actor: Actor,
+    now: datetime,
+) -> Obligation:
+    """An authority asked for something by a date: a duty to answer it, with reminders.
+
+    Runs inside the caller's transaction with the incident locked. The date is the
+    authority's (its investigative powers, e.g. GDPR Art. 58(1)(a) with Art. 31), so the
+    deadline is hard and its basis is the law; re-planning never touches it.
+    """
+    asked_at, due_at = aware_utc(asked_at, field="asked_at"), aware_utc(due_at, field="due_at")
+    obligation = Obligation.objects.create(
+        incident=incident,
+        rule=None,
+        rule_code=REQUEST_RULE_CODE,
+        recipient_key=f"request:{key}",
+        regime="Request from an authority",
+        jurisdiction=jurisdiction,
+        audience=audience,
+        recipient=recipient[:300],
+        citation=citation[:300],
+        confidence="high",
+        status=ObligationStatus.PENDING,
+        status_reason=f"Answer requested: {subject}"[:2000],
+        deadline_kind="hard",
+        deadline_text=f"by {iso(due_at)} (date set by the authority)",
+        clock_started_at=asked_at,
+        due_at=due_at,
+        due_basis=DueBasis.LAW,
+        created_at=now,
+        updated_at=now,
+    )
+    event_record(
+        incident=incident,
+        kind=EventKind.OBLIGATIONS_PLANNED,
+        actor=actor,
+        now=now,
+        payload={
+            "changes": [
+                {
+                    "rule": REQUEST_RULE_CODE,
+                    "recipient_key": obligation.recipient_key,
+                    "change": "added",
+                    "status": obligation.status,
+                    "due_at": iso(due_at),
+                    "due_basis": obligation.due_basis,
+                }
+            ]
+        },
+    )
+    return obligation

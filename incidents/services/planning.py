@@ -39,6 +39,9 @@ from incidents.services.rule_versions import deadline_text, rules_current
 FINAL_STATUSES = (ObligationStatus.MET, ObligationStatus.LATE, ObligationStatus.WAIVED)
 CONTRACT_RULE_CODE = "contract-notice"
 CONTRACT_REGIME = "Contract (data-processing agreement)"
+# A duty to answer an authority's request by the date it set (opened by the filings app's
+# correspondence log, never by the rules): re-planning leaves it alone.
+REQUEST_RULE_CODE = "authority-request"
 
 
 @dataclass(frozen=True)
@@ -410,6 +413,8 @@ def _apply(
             )
     for (code, key), obligation in existing.items():
         if (code, key) in wanted or obligation.status in FINAL_STATUSES:
+            continue
+        if code == REQUEST_RULE_CODE:
             continue
         if obligation.status != ObligationStatus.NOT_REQUIRED:
             obligation.status = ObligationStatus.NOT_REQUIRED

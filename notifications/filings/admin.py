@@ -116,6 +116,14 @@ class FilingAdmin(ReadOnlyAdmin):
         pdf = reverse("admin:filings_filing_pdf", args=[obj.pk])
         if obj.status != FilingStatus.DRAFT:
             return format_html('<a href="{}">PDF</a>', pdf)
+        if obj.obligation.party_id is not None:
+            return format_html(
+                '<a href="{}">Edit content</a> · <a href="{}">Send to the customer</a> · '
+                '<a href="{}">PDF</a>',
+                reverse("admin:filings_filing_edit", args=[obj.pk]),
+                reverse("admin:filings_filing_send", args=[obj.pk]),
+                pdf,
+            )
         return format_html(
             '<a href="{}">Edit content</a> · <a href="{}">Submit</a> · <a href="{}">PDF</a>',
             reverse("admin:filings_filing_edit", args=[obj.pk]),
@@ -129,6 +137,7 @@ class FilingAdmin(ReadOnlyAdmin):
             path("<int:pk>/edit/", wrap(self.edit_view), name="filings_filing_edit"),
             path("<int:pk>/submit/", wrap(self.submit_view), name="filings_filing_submit"),
             path("<int:pk>/pdf/", wrap(self.pdf_view), name="filings_filing_pdf"),
+            path("<int:pk>/send/", wrap(self.send_view), name="filings_filing_send"),
             *super().get_urls(),
         ]
 
@@ -212,6 +221,28 @@ class FilingAdmin(ReadOnlyAdmin):
             title=f"Mark {filing} submitted",
             button="Mark submitted",
             intro="Record how and when the filing was made. This freezes exactly what was filed.",
+            completeness=services.filing_check(filing).to_dict(),
+        )
+
+    def send_view(self, request, pk: int):
+        if not request.user.has_perm("filings.submit_filing"):
+            raise PermissionDenied
+        filing = get_object_or_404(Filing, pk=pk)
+        form = forms.Form(request.POST or None)
+        if request.method == "POST":
+            try:
+                filing = services.filing_send(filing_id=pk, actor=request.user)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return self._done(request, filing, "Sent to the customer; duties met.")
+        return self._page(
+            request,
+            form,
+            title=f"Send {filing} to the customer",
+            button="Send",
+            intro=f"The notice goes by e-mail to {filing.obligation.party.email or '(no e-mail)'}"
+            " through the outbound layer; its delivery proof meets the customer's duties.",
             completeness=services.filing_check(filing).to_dict(),
         )
 

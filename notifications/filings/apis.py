@@ -15,8 +15,9 @@ from breachdesk.api.permissions import has_perm
 from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import iso
 from incidents import selectors as incident_selectors
+from incidents.models.obligation import EVIDENCE_CHANNELS
+from notifications.filings import attachments, evidence, exports, render, selectors, services
 from notifications.filings import correspondence as correspondence_services
-from notifications.filings import evidence, exports, render, selectors, services
 from notifications.filings.models import (
     CorrespondenceKind,
     Direction,
@@ -153,7 +154,18 @@ class FilingSubmitApi(APIView):
         return Response(filing_out(filing))
 
 
-RENDER_FORMATS = ("json", "html", "pdf", "dora-json", "dora-csv")
+class FilingSendApi(APIView):
+    """Send a notice to a customer (processor -> controller) through the outbound layer."""
+
+    permission_classes = [has_perm("filings.submit_filing")]
+
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request, pk: int):
+        _filing(pk)
+        return Response(filing_out(services.filing_send(filing_id=pk, actor=request.user)))
+
+
+RENDER_FORMATS = ("json", "html", "pdf", "dora-json", "dora-csv", "sample-notice")
 
 
 class FilingRenderApi(APIView):
@@ -173,6 +185,13 @@ class FilingRenderApi(APIView):
         if wanted not in RENDER_FORMATS:
             allowed = ", ".join(RENDER_FORMATS)
             raise InvalidInput(f"output must be one of {allowed}.", field="output")
+        if wanted == "sample-notice":
+            response = HttpResponse(
+                attachments.sample_notice_pdf(filing), content_type="application/pdf"
+            )
+            name = f"{filing.incident.reference}-sample-notice.pdf"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
         doc = render.document(filing)
         if wanted.startswith("dora") and doc["regime"] != "dora":
             raise InvalidInput("DORA exports exist only for DORA reports.", field="output")
@@ -201,6 +220,7 @@ class CorrespondenceInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=CorrespondenceKind.choices)
     occurred_at = AwareDateTimeField()
     counterpart = serializers.CharField(max_length=300)
+    channel = serializers.ChoiceField(choices=EVIDENCE_CHANNELS, default="email")
     subject = serializers.CharField(max_length=300)
     body = serializers.CharField(required=False, allow_blank=True, default="")
     authority_reference = serializers.CharField(
@@ -209,6 +229,7 @@ class CorrespondenceInput(serializers.Serializer):
     filing = serializers.IntegerField(required=False, allow_null=True)
     reply_to = serializers.IntegerField(required=False, allow_null=True)
     answer_due_at = AwareDateTimeField(required=False, allow_null=True)
+    delay_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class IncidentCorrespondenceApi(APIView):

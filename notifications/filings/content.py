@@ -13,6 +13,9 @@ from incidents import selectors as incident_selectors
 from incidents.models import Incident, Obligation, Organization
 from incidents.models.obligation import ObligationStatus
 from incidents.rules.phases import Phase, is_empty, regime_for_rule
+from notifications import delivery as delivery_states
+from notifications.campaigns.models import Recipient
+from notifications.notices.models import Notice, NoticeVersion
 
 # Audiences a filing can go to (people are told through notices, not filings).
 FILING_AUDIENCES = frozenset(
@@ -71,6 +74,48 @@ def _other_authorities(incident: Incident, obligation: Obligation) -> list[dict[
             }
         )
     return rows
+
+
+def _notified_in(incident: Incident, jurisdiction: str) -> int | None:
+    """People of `jurisdiction` a notice campaign reached (delivery accepted), if any went out."""
+    campaigns = incident.notice_campaigns.exclude(first_sent_at__isnull=True)
+    if not campaigns.exists():
+        return None
+    reached = Recipient.objects.filter(
+        campaign__in=campaigns,
+        region=jurisdiction,
+        deliveries__state__in=delivery_states.ACCEPTED,
+    )
+    return reached.distinct().count()
+
+
+def sample_notice(incident: Incident, obligation: Obligation) -> NoticeVersion | None:
+    """The approved notice whose sample an attorney general gets (issue 11's sample copy).
+
+    Prefer the notice that serves the people of the filing's state; else any approved one.
+    """
+    approved = (
+        Notice.objects.filter(incident=incident, approved_version__isnull=False)
+        .select_related("approved_version")
+        .order_by("-approved_version__approved_at", "-id")
+    )
+    local = approved.filter(obligations__jurisdiction=obligation.jurisdiction).first()
+    chosen = local or approved.first()
+    version = chosen.approved_version if chosen else None
+    return version if version is not None and version.is_approved else None
+
+
+def _notice_copy(incident: Incident, obligation: Obligation) -> dict[str, Any] | None:
+    version = sample_notice(incident, obligation)
+    if version is None:
+        return None
+    return {
+        "notice": version.notice_id,
+        "version": version.number,
+        "content_hash": version.content_hash,
+        "approved_at": iso(version.approved_at),
+        "attachment": "Sample notice without personal data (PDF attached)",
+    }
 
 
 def _rationale(assessment) -> str:
@@ -141,6 +186,8 @@ def incident_values(incident: Incident, obligation: Obligation, phase_code: str)
         "individuals_notified": _individuals(incident, assessment),
         "risk_rationale": _rationale(assessment),
         "affected_in_jurisdiction": incident.residents.get(obligation.jurisdiction),
+        "notified_count": _notified_in(incident, obligation.jurisdiction),
+        "notice_copy": _notice_copy(incident, obligation),
     }
 
 

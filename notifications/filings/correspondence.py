@@ -9,9 +9,12 @@ from django.db import transaction
 
 from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import aware_utc, iso, now_utc
+from incidents.models import Obligation
 from incidents.models.incident import EventKind
+from incidents.models.obligation import ObligationStatus
 from incidents.services.events import Actor, event_record
 from incidents.services.locks import incident_lock
+from incidents.services.obligations import obligation_meet, obligation_request_open
 from notifications.filings.models import Correspondence, CorrespondenceKind, Direction, Filing
 
 
@@ -25,6 +28,7 @@ def correspondence_out(row: Correspondence) -> dict[str, Any]:
         "kind": row.kind,
         "occurred_at": iso(row.occurred_at),
         "counterpart": row.counterpart,
+        "channel": row.channel,
         "subject": row.subject,
         "body": row.body,
         "authority_reference": row.authority_reference,
@@ -51,12 +55,18 @@ def correspondence_log(
     subject: str,
     body: str = "",
     authority_reference: str = "",
+    channel: str = "email",
     filing_id: int | None = None,
     reply_to_id: int | None = None,
     answer_due_at: datetime | None = None,
+    delay_reason: str = "",
     now: datetime | None = None,
 ) -> Correspondence:
-    """Log one message; a question with an answer date opens a duty to answer by then."""
+    """Log one message with an authority.
+
+    A question with an answer date opens a duty to answer by then (an obligation with
+    reminders); our answer to it meets that duty, with the message as evidence.
+    """
     now = aware_utc(now or now_utc())
     occurred_at = aware_utc(occurred_at, field="occurred_at")
     incident = incident_lock(incident_id)
@@ -88,6 +98,7 @@ def correspondence_log(
         kind=kind,
         occurred_at=occurred_at,
         counterpart=counterpart.strip(),
+        channel=channel,
         subject=subject.strip(),
         body=body,
         authority_reference=authority_reference.strip(),
@@ -98,6 +109,10 @@ def correspondence_log(
     )
     row.full_clean()
     row.save()
+    if answer_due_at is not None:
+        row.answer_obligation = _answer_duty(row, actor=actor, now=now)
+        row.save(update_fields=["answer_obligation"])
+    answered = _meet_answered(row, actor=actor, delay_reason=delay_reason, now=now)
     event_record(
         incident=incident,
         kind=EventKind.CORRESPONDENCE_LOGGED,
@@ -110,6 +125,56 @@ def correspondence_log(
             "subject": row.subject,
             "answer_due_at": iso(answer_due_at),
             "reply_to": reply_to_id,
+            "answer_obligation": row.answer_obligation_id,
+            "answers_obligation": answered.pk if answered else None,
         },
     )
     return row
+
+
+def _answer_duty(question: Correspondence, *, actor: Actor, now: datetime) -> Obligation:
+    filing = question.filing
+    regime = filing.regime if filing else ""
+    citation = (
+        "GDPR Art. 31 and 58(1)(a): the supervisory authority's request"
+        if regime == "gdpr"
+        else "The authority's request under its investigative powers"
+    )
+    return obligation_request_open(
+        incident=question.incident,
+        key=str(question.pk),
+        recipient=question.counterpart,
+        audience=filing.obligation.audience if filing else "supervisory_authority",
+        jurisdiction=filing.obligation.jurisdiction if filing else "authority",
+        asked_at=question.occurred_at,
+        due_at=question.answer_due_at,
+        citation=citation,
+        subject=question.subject,
+        actor=actor,
+        now=now,
+    )
+
+
+def _meet_answered(
+    row: Correspondence, *, actor: Actor, delay_reason: str, now: datetime
+) -> Obligation | None:
+    """Our answer to a question that has an open duty to answer meets that duty."""
+    question = row.reply_to
+    if row.direction != Direction.OUTBOUND or question is None:
+        return None
+    duty = question.answer_obligation
+    if duty is None or duty.status != ObligationStatus.PENDING:
+        return None
+    return obligation_meet(
+        obligation_id=duty.pk,
+        actor=actor,
+        met_at=row.occurred_at,
+        evidence={
+            "channel": row.channel,
+            "recipient": row.counterpart,
+            "reference": row.authority_reference or f"correspondence {row.pk}",
+            "correspondence_id": row.pk,
+        },
+        delay_reason=delay_reason,
+        now=now,
+    )

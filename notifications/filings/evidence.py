@@ -25,11 +25,13 @@ from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.models import AuditEntry, AuditHead, Incident
 from incidents.services.audit import audit_append, canonical, entry_hash
 from incidents.services.events import Actor, actor_label
+from notifications.campaigns.models import OutboundMessage
+from notifications.campaigns.services import campaign_stats
 from notifications.filings import render
 from notifications.filings.correspondence import correspondence_out
 from notifications.filings.digest import content_hash
 from notifications.filings.models import Filing, FilingStatus
-from notifications.models import OutboxMessage
+from notifications.notices.render import sample_copy
 
 PACK_FORMAT = "breachdesk.evidence-pack/1"
 MANIFEST = "manifest.json"
@@ -103,10 +105,11 @@ def _decisions(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _audit_lines(incident: Incident, filing_ids: list[int]) -> bytes:
+def _audit_lines(incident: Incident, filing_ids: list[int], notice_ids: list[int]) -> bytes:
     entries = AuditEntry.objects.filter(
         Q(object_type="incident", object_id=incident.reference)
         | Q(object_type="filing", object_id__in=[str(i) for i in filing_ids])
+        | Q(object_type="notice", object_id__in=[str(i) for i in notice_ids])
     ).order_by("seq")
     lines = [
         json.dumps(
@@ -130,15 +133,50 @@ def _audit_lines(incident: Incident, filing_ids: list[int]) -> bytes:
 
 
 def _deliveries(incident: Incident) -> dict[str, Any]:
-    """Delivery statistics of every message sent about this incident (outbound layer log)."""
-    rows = OutboxMessage.objects.filter(
-        Q(metadata__incident=incident.reference) | Q(reference__contains=incident.reference)
-    )
-    by_status = Counter((m.channel, m.status) for m in rows)
+    """Delivery statistics of what the outbound layer sent about this incident.
+
+    Notice campaigns to the people affected are counted per channel and state (no personal
+    data); single messages (e.g. a processor's notice to its controller) are listed with their
+    delivery proof.
+    """
+    campaigns = [
+        {
+            "id": c.pk,
+            "name": c.name,
+            "status": c.status,
+            "channels": c.channels,
+            "recipients": c.recipients_count,
+            "first_sent_at": iso(c.first_sent_at),
+            "last_sent_at": iso(c.last_sent_at),
+            "completed_at": iso(c.completed_at),
+            "deliveries": campaign_stats(c.pk),
+            "evidence": c.evidence,
+        }
+        for c in incident.notice_campaigns.order_by("id")
+    ]
+    messages = [
+        {
+            "id": m.pk,
+            "purpose": m.purpose,
+            "channel": m.channel,
+            "to": m.to,
+            "subject": m.subject,
+            "state": m.state,
+            "provider": m.provider,
+            "provider_message_id": m.provider_message_id,
+            "tries": m.tries,
+            "created_at": iso(m.created_at),
+            "sent_at": iso(m.sent_at),
+            "final_at": iso(m.final_at),
+        }
+        for m in OutboundMessage.objects.filter(incident=incident).order_by("id")
+    ]
+    by_state = Counter((m["channel"], m["state"]) for m in messages)
     return {
-        "messages": rows.count(),
-        "by_channel_and_status": [
-            {"channel": c, "status": s, "count": n} for (c, s), n in sorted(by_status.items())
+        "campaigns": campaigns,
+        "messages": messages,
+        "messages_by_channel_and_state": [
+            {"channel": c, "state": s, "count": n} for (c, s), n in sorted(by_state.items())
         ],
     }
 
@@ -165,10 +203,29 @@ def evidence_pack(*, incident: Incident, actor: Actor, now: datetime | None = No
             }
         )
         files[f"{base}.pdf"] = render.pdf(filing.snapshot)
+    for notice in incident.notices.order_by("id"):
+        for version in notice.versions.filter(approved_at__isnull=False).order_by("number"):
+            base = f"notices/{notice.pk:06d}-v{version.number}"
+            files[f"{base}.json"] = _json(
+                {
+                    "notice": notice.pk,
+                    "variant": notice.variant,
+                    "version": version.number,
+                    "content": version.content,
+                    "content_hash": version.content_hash,
+                    "languages": version.languages,
+                    "frozen": version.frozen,
+                    "approved_by": str(version.approved_by or ""),
+                    "approved_at": iso(version.approved_at),
+                    "approval_withdrawn_at": iso(version.approval_withdrawn_at),
+                }
+            )
+            files[f"{base}-sample.pdf"] = sample_copy(version, (version.languages or ["en"])[0])
     correspondence = [correspondence_out(c) for c in incident.correspondence.order_by("id")]
     files["correspondence.json"] = _json(correspondence)
     files["deliveries.json"] = _json(_deliveries(incident))
-    files["audit.jsonl"] = _audit_lines(incident, [f.pk for f in filings])
+    notice_ids = list(incident.notices.values_list("pk", flat=True))
+    files["audit.jsonl"] = _audit_lines(incident, [f.pk for f in filings], notice_ids)
     head = AuditHead.objects.filter(pk=1).first()
     manifest = {
         "format": PACK_FORMAT,

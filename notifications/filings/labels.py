@@ -44,7 +44,14 @@ def _authority_code(obligation: Obligation) -> str:
 
 
 def language_for(obligation: Obligation) -> str:
-    """The authority's first language we have a translation for; English otherwise."""
+    """The recipient's first language we have a translation for; English otherwise.
+
+    A customer (we are its processor) is written to in the language its profile names.
+    """
+    party = obligation.party
+    if party is not None:
+        wanted = ALIASES.get(party.language, party.language)
+        return wanted if wanted in LANGUAGES else DEFAULT_LANGUAGE
     code = _authority_code(obligation)
     authority = Authority.objects.filter(code=code).first() if code else None
     if authority is not None:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from incidents.models import Incident, Obligation
+from incidents.models.obligation import EVIDENCE_CHANNELS
 
 
 class FilingStatus(models.TextChoices):
@@ -133,6 +134,12 @@ class Correspondence(models.Model):
     kind = models.CharField(max_length=10, choices=CorrespondenceKind.choices)
     occurred_at = models.DateTimeField()
     counterpart = models.CharField(max_length=300, help_text="Authority or person.")
+    channel = models.CharField(
+        max_length=16,
+        choices=[(c, c.replace("_", " ")) for c in EVIDENCE_CHANNELS],
+        default="email",
+        help_text="How the message came or went (evidence when it answers a request).",
+    )
     subject = models.CharField(max_length=300)
     body = models.TextField(blank=True)
     authority_reference = models.CharField(max_length=200, blank=True)

@@ -14,11 +14,15 @@ from django.template.loader import render_to_string
 from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import iso
 from incidents.rules import phases as phase_rules
+from notifications.documents import html_to_pdf
 from notifications.filings import labels
 from notifications.filings.models import Filing
 from notifications.filings.selectors import filing_changes, filing_content, filing_regime_phase
 
 FORMAT = "breachdesk.filing/1"
+# The shared page setup numbers pages "n / N" at the bottom centre; a filing says
+# "Page n of N" in its own language at the bottom right (template), so the centre is cleared.
+PAGE_CSS = "@page { @bottom-center { content: none; } }"
 
 
 def _when(text: str | None) -> str:
@@ -69,6 +73,13 @@ def _display_object(code: str, value: dict[str, Any], language: str) -> str:
     if code == "cross_border":
         yes_no = labels.text("yes" if value.get("cross_border") else "no", language)
         return f"{yes_no} ({', '.join(value.get('countries') or [])})"
+    if code == "notice_copy":
+        when = _when(value.get("approved_at"))
+        digest = str(value.get("content_hash", ""))[:16]
+        return (
+            f"{value.get('attachment', '')}: notice {value.get('notice')} "
+            f"v{value.get('version')}, {when}, SHA-256 {digest}…"
+        )
     if code == "incident_reference":
         return " / ".join(str(v) for v in (value.get("ours"), value.get("authority")) if v)
     return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in value.items() if v not in (None, ""))
@@ -157,6 +168,33 @@ def relabel(doc: dict[str, Any], language: str) -> dict[str, Any]:
     return {**doc, "language": language, "elements": elements, "phase_label": phase_label}
 
 
+def text(doc: dict[str, Any]) -> str:
+    """Plain-text rendition (the body of an e-mail), labels in the document's language."""
+    language = doc["language"]
+    controller = doc["recipient_details"].get("audience") == "controller"
+    lines = [
+        labels.text("title_controller" if controller else "title", language),
+        "",
+        f"{labels.text('incident_reference', language)}: {doc['incident_reference']}",
+        f"{labels.text('recipient', language)}: {doc['recipient']}",
+        f"{labels.text('phase', language)}: {doc['phase_label']}",
+        f"{labels.text('version', language)}: {doc['version']}",
+        f"{labels.text('legal_basis', language)}: {doc['phase_citation']}",
+    ]
+    if doc.get("follow_up_by"):
+        lines.append(f"{labels.text('follow_up_by', language)}: {_when(doc['follow_up_by'])}")
+    for element in doc["elements"]:
+        value = element["display"] or labels.text("not_provided", language)
+        lines += ["", f"{element['label']} ({element['citation']})", value]
+    if doc.get("changes"):
+        lines += ["", labels.text("changes", language)]
+        for change in doc["changes"]:
+            before = display(change["element"], change["before"], language) or "-"
+            after = display(change["element"], change["after"], language) or "-"
+            lines.append(f"- {labels.element(change['element'], language)}: {before} -> {after}")
+    return "\n".join(lines) + "\n"
+
+
 def _css(text: str) -> str:
     """A string safe inside a CSS "..." in a <style> element (page header and footer)."""
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("<", " ").replace("\n", " ")
@@ -223,7 +261,5 @@ def html(doc: dict[str, Any]) -> str:
 
 
 def pdf(doc: dict[str, Any]) -> bytes:
-    """PDF of a document (WeasyPrint), with the header, stamp and page numbers of the HTML."""
-    from weasyprint import HTML  # heavy import (cairo/pango); only when a PDF is asked for
-
-    return HTML(string=html(doc)).write_pdf()
+    """PDF of a document through the shared helper; header, stamp and "Page n of N" footer."""
+    return html_to_pdf(html(doc), extra_css=PAGE_CSS)

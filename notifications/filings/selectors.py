@@ -17,7 +17,7 @@ def filing_regime_phase(
     obligation: Obligation, phase: str
 ) -> tuple[phase_rules.Regime, phase_rules.Phase]:
     """The obligation's filing regime and the named phase; 400 naming the allowed phases."""
-    regime = phase_rules.regime_for_rule(obligation.rule_code)
+    regime = phase_rules.regime_for_rule(obligation.rule_code, obligation.audience)
     spec = regime.phase_for_rule(phase, obligation.rule_code, obligation.citation)
     if spec is None:
         raise InvalidInput(

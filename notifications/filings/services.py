@@ -18,6 +18,8 @@ from incidents.services.audit import audit_append
 from incidents.services.events import Actor, actor_label, event_record
 from incidents.services.locks import incident_lock
 from incidents.services.obligations import obligation_meet
+from notifications import delivery as delivery_states
+from notifications import outbound
 from notifications.filings import content as filing_content
 from notifications.filings import labels, render
 from notifications.filings.digest import content_hash
@@ -56,6 +58,21 @@ def _new_version(
         created_by=_user(actor),
         created_at=now,
     )
+
+
+def _recipient_details(obligation: Obligation) -> dict[str, Any]:
+    """Who the filing goes to, as the obligation names it (authority or customer)."""
+    party = obligation.party
+    return {
+        "rule": obligation.rule_code,
+        "recipient_key": obligation.recipient_key,
+        "jurisdiction": obligation.jurisdiction,
+        "audience": obligation.audience,
+        "authority": obligation.recipient_authority,
+        "party": (
+            {"id": party.pk, "name": party.name, "contact": party.contact_name} if party else None
+        ),
+    }
 
 
 def _language(obligation: Obligation, requested: str | None) -> str:
@@ -119,11 +136,7 @@ def filing_create(
         regime=regime.key,
         phase=phase,
         recipient=obligation.recipient,
-        recipient_details={
-            "rule": obligation.rule_code,
-            "jurisdiction": obligation.jurisdiction,
-            "audience": obligation.audience,
-        },
+        recipient_details=_recipient_details(obligation),
         language=_language(obligation, language),
         previous=previous,
         version=1,
@@ -210,20 +223,23 @@ def filing_update(
 
 
 def _targets(filing: Filing) -> list[Obligation]:
-    """The open obligations this submission fulfils (the phase's, else the filing's own)."""
+    """The open obligations this submission fulfils.
+
+    The phase's `meets` rules (to the same recipient), else the filing's own obligation; a
+    notice to a customer also meets the other open duties towards that customer (the Art.
+    33(2) duty and the contract's clock are met by the same notice).
+    """
     _regime, spec = filing_regime_phase(filing.obligation, filing.phase)
+    pending = Obligation.objects.filter(incident=filing.incident, status=ObligationStatus.PENDING)
+    own = filing.obligation
+    if own.party_id is not None:
+        return list(pending.filter(party_id=own.party_id).order_by("due_at", "id"))
     if spec.meets:
         # Only the duties towards this filing's recipient (one per authority when each must
         # be told): a filing to the CNIL does not meet the Irish DPC's duty.
-        candidates = Obligation.objects.filter(
-            incident=filing.incident,
-            rule_code__in=spec.meets,
-            recipient_key=filing.obligation.recipient_key,
-            status=ObligationStatus.PENDING,
-        )
-        return list(candidates.order_by("due_at", "id"))
-    own = Obligation.objects.get(pk=filing.obligation_id)
-    return [own] if own.status == ObligationStatus.PENDING else []
+        same_recipient = pending.filter(rule_code__in=spec.meets, recipient_key=own.recipient_key)
+        return list(same_recipient.order_by("due_at", "id"))
+    return list(pending.filter(pk=own.pk))
 
 
 def _lateness(targets: list[Obligation], at: datetime) -> tuple[bool, int | None, datetime | None]:
@@ -258,14 +274,16 @@ def filing_submit(
     channel: str,
     authority_reference: str = "",
     reasons_for_delay: str | None = None,
+    delivery: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Filing:
-    """A DPO records that the filing was made: freeze it, audit it, meet its obligations."""
+    """A DPO records that the filing was made: freeze it, audit it, meet its obligations.
+
+    `delivery` is the outbound layer's proof when BreachDesk sent the filing itself.
+    """
     now = aware_utc(now or now_utc())
     submitted_at = aware_utc(submitted_at, field="submitted_at")
-    user = _user(actor)
-    if user is None or not user.has_perm(SUBMIT_PERMISSION):
-        raise DomainError("Only a DPO can mark a filing submitted.", code="forbidden", status=403)
+    user = _require_submitter(actor)
     if channel not in FilingChannel.values:
         raise InvalidInput(
             f"channel must be one of {', '.join(FilingChannel.values)}.", field="channel"
@@ -335,6 +353,7 @@ def filing_submit(
                 "channel": channel,
                 "authority_reference": filing.authority_reference,
                 "snapshot_hash": filing.snapshot_hash,
+                **({"delivery": delivery} if delivery else {}),
             },
             delay_reason=delay_reason,
             now=now,
@@ -356,6 +375,78 @@ def filing_submit(
             "late_by_seconds": late_by,
             "snapshot_hash": filing.snapshot_hash,
             "met": filing.met_obligations,
+            **({"delivery": delivery} if delivery else {}),
         },
     )
     return filing
+
+
+def _require_submitter(actor: Actor):
+    user = _user(actor)
+    if user is None or not user.has_perm(SUBMIT_PERMISSION):
+        raise DomainError("Only a DPO can mark a filing submitted.", code="forbidden", status=403)
+    return user
+
+
+def filing_send(*, filing_id: int, actor: Actor, now: datetime | None = None) -> Filing:
+    """Send a notice to a customer (we are its processor) and record it as submitted.
+
+    The message goes through the outbound layer once (its key is the filing and version), to
+    the customer's contact e-mail; the delivery proof (provider, message id, state) becomes
+    the evidence that meets the Art. 33(2) duty and the contract's clock. Not atomic on
+    purpose: `send()` commits the message before calling the provider.
+    """
+    now = aware_utc(now or now_utc())
+    _require_submitter(actor)
+    filing = Filing.objects.select_related("obligation__party", "incident").get(pk=filing_id)
+    _require_draft(filing)
+    party = filing.obligation.party
+    if party is None:
+        raise DomainError(
+            "Only a notice to a customer is sent by BreachDesk; record other filings as "
+            "submitted with their channel.",
+            field="obligation",
+        )
+    if not party.email:
+        raise DomainError(f"{party.name} has no contact e-mail address.", field="party.email")
+    check = filing_check(filing, at=now)
+    if not check.submittable:
+        raise Unprocessable(" ".join(check.problems), completeness=check.to_dict())
+    doc = render.document(filing)
+    title = labels.text("title_controller", filing.language)
+    message = outbound.send(
+        channel="email",
+        to=party.email,
+        subject=f"{title}: {filing.incident.reference}",
+        body=render.text(doc),
+        html_body=render.html(doc),
+        key=f"filing-{filing.pk}-v{filing.version}",
+        purpose="controller_notice",
+        incident_id=filing.incident_id,
+        actor=actor_label(actor),
+        now=now,
+    )
+    proof = {
+        "outbound_message_id": message.pk,
+        "to": message.to,
+        "state": message.state,
+        "provider": message.provider,
+        "provider_message_id": message.provider_message_id,
+        "sent_at": iso(message.sent_at),
+    }
+    if message.state not in delivery_states.ACCEPTED:
+        raise DomainError(
+            f"The notice to {party.name} was not accepted ({message.state}): {message.error}",
+            code="delivery_failed",
+            status=502,
+            delivery=proof,
+        )
+    return filing_submit(
+        filing_id=filing.pk,
+        actor=actor,
+        submitted_at=message.sent_at or now,
+        channel=FilingChannel.EMAIL,
+        authority_reference=message.provider_message_id,
+        delivery=proof,
+        now=now,
+    )

@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     path("filings/<int:pk>/", apis.FilingDetailApi.as_view(), name="filing-detail"),
     path("filings/<int:pk>/submit/", apis.FilingSubmitApi.as_view(), name="filing-submit"),
+    path("filings/<int:pk>/send/", apis.FilingSendApi.as_view(), name="filing-send"),
     path("filings/<int:pk>/render/", apis.FilingRenderApi.as_view(), name="filing-render"),
 ]

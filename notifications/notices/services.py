@@ -18,10 +18,10 @@ from django.db import transaction
 from breachdesk.errors import DomainError, InvalidInput, Unprocessable
 from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.models import Obligation, Organization
+from incidents.models.incident import EventKind
 from incidents.models.obligation import ObligationStatus
 from incidents.selectors import incident_current_assessment
-from incidents.services.audit import audit_append
-from incidents.services.events import Actor, actor_label
+from incidents.services.events import Actor, event_record
 from incidents.services.locks import incident_lock
 
 from . import plain
@@ -54,15 +54,15 @@ def version_checks(content: dict[str, Any], obligations: list[Obligation]) -> di
     }
 
 
-def _audit(*, notice: Notice, action: str, actor: Actor, data: dict[str, Any], now: datetime):
-    """One audit-chain entry about a notice (inside the caller's transaction)."""
-    audit_append(
-        actor=actor_label(actor),
-        action=f"notice.{action}",
-        object_type="notice",
-        object_id=notice.pk,
-        data=data,
+def _record(*, notice: Notice, kind: str, actor: Actor, data: dict[str, Any], now: datetime):
+    """The incident's timeline event and audit-chain entry for a notice step (in the caller's
+    transaction); `incident.notice_approved` on the chain carries the approved content."""
+    event_record(
+        incident=notice.incident,
+        kind=kind,
+        actor=actor,
         now=now,
+        payload={"notice_id": notice.pk, **data},
     )
 
 
@@ -154,9 +154,9 @@ def notice_draft(
             exemptions=exemptions,
         )
         version = _new_version(notice=notice, content=content, actor=actor, now=now)
-        _audit(
+        _record(
             notice=notice,
-            action="drafted",
+            kind=EventKind.NOTICE_DRAFTED,
             actor=actor,
             data={
                 "incident": incident.reference,
@@ -345,9 +345,9 @@ def notice_edit(
         notice.approved_version = None
     notice.updated_at = now
     notice.save(update_fields=["approved_version", "updated_at"])
-    _audit(
+    _record(
         notice=notice,
-        action="edited",
+        kind=EventKind.NOTICE_EDITED,
         actor=actor,
         data={
             "version": version.number,
@@ -409,9 +409,9 @@ def notice_approve(
     notice.approved_version = current
     notice.updated_at = now
     notice.save(update_fields=["approved_version", "updated_at"])
-    _audit(
+    _record(
         notice=notice,
-        action="approved",
+        kind=EventKind.NOTICE_APPROVED,
         actor=actor,
         data={
             "incident": notice.incident.reference,
@@ -443,9 +443,9 @@ def notice_publish(*, notice_id: int, actor: Actor, now: datetime | None = None)
         notice.published_by = _user(actor)
         notice.updated_at = now
         notice.save(update_fields=["published_at", "published_by", "updated_at"])
-        _audit(
+        _record(
             notice=notice,
-            action="published",
+            kind=EventKind.NOTICE_PUBLISHED,
             actor=actor,
             data={
                 "version": notice.approved_version.number,

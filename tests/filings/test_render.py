@@ -9,7 +9,6 @@ import time_machine
 from pypdf import PdfReader
 
 from incidents.rules.phases import regime_for_rule
-from incidents.services.organization import organization_update
 from notifications.filings import labels
 from tests.filings.conftest import AWARE, draft
 
@@ -167,8 +166,8 @@ def test_dora_report_exports_the_its_template_fields(api, dora_org, assessed):
     [("NO-DATATILSYNET", "nb"), ("CY-CPDP", "el"), ("FR-CNIL", "fr"), ("IE-DPC", "en")],
 )
 def test_language_follows_the_lead_authority_in_the_registry(api, org, assessed, lead, language):
-    # Through the profile service: it re-plans, so the duty names the new lead authority.
-    organization_update(actor="test", changes={"lead_authority": lead})
     with time_machine.travel(DAY_TWO, tick=False):
+        changed = api["dpo"].patch("/api/v1/organization/", {"lead_authority": lead}, "json")
+        assert changed.status_code == 200, changed.json()  # re-plans: the duty names `lead`
         filing = draft(api, assessed["id"], "eu-gdpr-33-1-sa", "initial")
     assert filing["language"] == language

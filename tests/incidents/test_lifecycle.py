@@ -371,3 +371,30 @@ def test_notifiability_decision_must_match_the_assessment(api, dpo, org):
     assert "override" in response.json()["detail"]
     response = api["dpo"].post(url, {"to": "notifiable"}, format="json")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_incident_lists_the_actions_the_caller_may_take(api, dpo, org):
+    incident = incident_in(S.ASSESSING, dpo)
+    url = f"/api/v1/incidents/{incident.pk}/"
+
+    def names(role):
+        return {a["name"] for a in api[role].get(url).json()["available_actions"]}
+
+    assert names("dpo") == {
+        "return_to_triage",
+        "dismiss",
+        "decide_notifiable",
+        "decide_not_notifiable",
+    }
+    assert names("analyst") == {"return_to_triage", "dismiss"}
+    assert names("viewer") == set()
+    dismiss = next(
+        a for a in api["dpo"].get(url).json()["available_actions"] if a["name"] == "dismiss"
+    )
+    assert dismiss == {
+        "name": "dismiss",
+        "label": "Dismiss (not a personal-data breach)",
+        "to": "dismissed",
+        "reason_required": True,
+    }

@@ -121,7 +121,7 @@ def test_analyst_cannot_approve_and_dpo_freezes_the_version(api, drafted):
     body = approved.json()
     assert body["approved_version"] == 1
     assert body["current_version"]["approved"] is True
-    entry = AuditEntry.objects.get(action="notice.approved")
+    entry = AuditEntry.objects.get(action="incident.notice_approved")
     assert entry.data["content_hash"] == body["current_version"]["content_hash"]
     assert entry.data["content"] == body["current_version"]["content"]
     assert audit_verify() is None
@@ -153,7 +153,7 @@ def test_an_edit_after_approval_makes_a_new_version_and_withdraws_the_approval(a
         f"/api/v1/notices/{notice_id}/", {"based_on": 1, "channels": ["page"]}, format="json"
     )
     assert stale.status_code == 409
-    assert AuditEntry.objects.filter(action="notice.edited").count() == 1
+    assert AuditEntry.objects.filter(action="incident.notice_edited").count() == 1
 
 
 @pytest.mark.parametrize("lang", ["en", "de", "nb"])
@@ -207,3 +207,31 @@ def test_approved_version_renders_its_frozen_text_with_the_approval_date(api, dr
     assert email["approved"] is True
     assert "21. November 2026" in email["text"]  # the date of the notice is the approval date
     assert "31. Dezember 2026" not in email["text"]
+
+
+def test_notice_steps_are_on_the_incident_timeline(api, incident, drafted):
+    notice_id = only(drafted)["id"]
+    api["dpo"].post(f"/api/v1/notices/{notice_id}/approve/", {"version": 1}, format="json")
+    api["analyst"].patch(f"/api/v1/notices/{notice_id}/", {"channels": ["page"]}, format="json")
+    timeline = api["viewer"].get(f"/api/v1/incidents/{incident}/timeline/").json()
+    rows = timeline["results"] if isinstance(timeline, dict) else timeline
+    kinds = [e["kind"] for e in rows if e["kind"].startswith("notice_")]
+    assert kinds == ["notice_drafted", "notice_approved", "notice_edited"]
+    edited = next(e for e in rows if e["kind"] == "notice_edited")
+    assert edited["payload"]["approval_withdrawn_from_version"] == 1
+
+
+def test_letter_has_no_text_below_ten_point(api, drafted):
+    notice_id = only(drafted)["id"]
+    letter = api["viewer"].get(f"/api/v1/notices/{notice_id}/preview/?channel=letter&lang=de")
+    sizes = set()
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            sizes.add(round(abs(size * (tm[3] or 1) * (cm[3] or 1)), 1))
+
+    for page in PdfReader(io.BytesIO(letter.content)).pages:
+        page.extract_text(visitor_text=visit)
+    assert sizes
+    assert min(sizes) >= 10, sorted(sizes)
+    assert 11 in sizes  # body text

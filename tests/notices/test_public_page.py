@@ -46,7 +46,7 @@ def test_page_is_public_noindex_until_published_then_indexable(api, drafted):
     after = api["anonymous"].get(path)
     assert "X-Robots-Tag" not in after
     assert b'name="robots"' not in after.content
-    assert AuditEntry.objects.filter(action="notice.published").count() == 1
+    assert AuditEntry.objects.filter(action="incident.notice_published").count() == 1
 
 
 def test_page_is_readable_on_a_phone_and_works_under_a_strict_csp(api, drafted):

@@ -6,6 +6,8 @@ import pytest
 import time_machine
 
 from incidents.models import AuditEntry
+from incidents.services.incidents import incident_set_archived
+from incidents.services.lifecycle import incident_transition
 from incidents.services.obligations import obligation_meet
 from notifications.models import CalendarFeedToken
 from tests.conftest import EVIDENCE
@@ -151,3 +153,20 @@ def test_users_who_lose_the_view_permission_get_an_empty_calendar(api_client, vi
 def test_feed_ignores_session_logins_and_other_users_tokens(api_client, assignee, token, duty):
     api_client.force_login(assignee)  # a session is neither needed nor used
     assert feed(api_client, token).status_code == 200
+
+
+@pytest.mark.django_db
+def test_dismissed_and_archived_cases_leave_the_feed_and_come_back(
+    api_client, token, duty, assignee
+):
+    uid = f"UID:obligation-{duty.pk}@"
+    assert uid in feed(api_client, token).content.decode()
+    at = duty.clock_started_at + timedelta(hours=1)
+    incident_transition(
+        incident_id=duty.incident_id, actor="test", to="dismissed", comment="No data", now=at
+    )
+    assert uid not in feed(api_client, token).content.decode()
+    incident_transition(incident_id=duty.incident_id, actor="test", to="triage", now=at)
+    assert uid in feed(api_client, token).content.decode()
+    incident_set_archived(incident_id=duty.incident_id, actor="test", archived=True, now=at)
+    assert uid not in feed(api_client, token).content.decode()

@@ -11,6 +11,7 @@ from django_q.tasks import async_task, result
 
 from incidents.models import Incident, IncidentEvent, Obligation
 from incidents.services.incidents import incident_create, incident_update
+from incidents.services.lifecycle import incident_transition
 from incidents.services.obligations import obligation_meet, obligation_waive
 from incidents.services.parties import party_create
 from notifications.ladder import step_from_key
@@ -599,3 +600,21 @@ def test_reminders_say_which_kind_of_deadline_they_are_about(organization, assig
     target_mail = deliveries(attempts(art33_2).get(step_key="remaining-12h")).first()
     assert "internal target (the law sets no fixed period)" in target_mail.body
     assert "contractual" not in target_mail.body
+
+
+@pytest.mark.django_db
+def test_dismissed_cases_get_no_reminders_and_no_misses_until_restored(duty):
+    at = duty.due_at - 50 * H
+    incident_transition(
+        incident_id=duty.incident_id, actor="test", to="dismissed", comment="Test", now=at
+    )
+    sweep_at(duty.due_at - 24 * H)
+    sweep_at(duty.due_at + 1 * H)
+    assert not attempts(duty).exists()
+    assert not IncidentEvent.objects.filter(kind="obligation_missed").exists()
+    incident_transition(incident_id=duty.incident_id, actor="test", to="triage", now=at)
+    sweep_at(duty.due_at + 2 * H)
+    assert attempts(duty).filter(status="sent").exists()  # the clock is back: catch-up sent
+    assert IncidentEvent.objects.filter(
+        kind="obligation_missed", payload__obligation_id=duty.pk
+    ).exists()
