@@ -154,6 +154,7 @@ MATRIX = [
     ("filing-edit", "patch", "/api/v1/filings/{missing}/", {}, WRITERS, "authz"),
     ("filing-submit", "post", "/api/v1/filings/{missing}/submit/", {}, DPOS, "authz"),
     ("filing-render", "get", "/api/v1/filings/{missing}/render/", None, EVERYONE, "authz"),
+    ("filing-send", "post", "/api/v1/filings/{missing}/send/", {}, DPOS, "authz"),
     ("notices", "get", "/api/v1/incidents/{id}/notices/", None, EVERYONE, None),
     ("notice-draft", "post", "/api/v1/incidents/{id}/notices/", {}, WRITERS, "authz"),
     ("notice", "get", "/api/v1/notices/{missing}/", None, EVERYONE, "authz"),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0007_lifecycle_parties_recipients'),
+        ('incidents', '0008_event_kind_notices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
