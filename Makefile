@@ -26,8 +26,9 @@ demo: migrate
 # Web server and django-q2 worker together on SQLite + the ORM broker; Ctrl-C stops both.
 run: demo
 	@echo ""
-	@echo "BreachDesk is starting on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/, API docs: http://$(HOST):$(PORT)/api/docs/)"
-	@echo "Log in with one of the demo logins printed above. Press Ctrl-C to stop web and worker."
+	@echo "BreachDesk workspace: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/, API docs: http://$(HOST):$(PORT)/api/docs/)"
+	@echo "Sign in with a demo login printed above (dpo/admin also ask for a code: $(PY) manage.py totp_code dpo)."
+	@echo "Press Ctrl-C to stop web and worker."
 	@trap 'kill 0' INT TERM; \
 	  $(PY) manage.py qcluster & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT) & \

@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Max
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import render
 from django_q.brokers import get_broker
 from django_q.models import Schedule, Task
 from django_q.status import Stat
@@ -102,7 +101,3 @@ def healthz_live(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # the database is gone: say so with a 503
         return JsonResponse({"status": "fail", "error": type(exc).__name__}, status=503)
     return JsonResponse({"status": "ok"})
-
-
-def home(request: HttpRequest):
-    return render(request, "home.html")

@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from breachdesk import health, metrics
 
 urlpatterns = [
+    # The admin signs in through the workspace (password, then the second factor).
+    path("admin/login/", RedirectView.as_view(url="/login/", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
@@ -17,5 +20,5 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("healthz/live", health.healthz_live, name="healthz-live"),
     path("metrics", metrics.metrics, name="metrics"),
-    path("", health.home, name="home"),
+    path("", include("breachdesk.web.urls")),
 ]

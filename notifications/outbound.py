@@ -27,6 +27,7 @@ from notifications.models import OutboundMessage
 
 logger = logging.getLogger(__name__)
 
+RECEIPT_REF = "receipt_ref"  # metadata key the channels send to the provider for receipts
 # A message left in `sending` longer than this (the worker died mid-call) becomes `unknown`.
 SENDING_STALE = timedelta(minutes=5)
 
@@ -43,13 +44,19 @@ def send(
     body: str,
     key: str,
     purpose: str,
+    reference: str = "",
     subject: str = "",
     html_body: str = "",
     incident_id: int | None = None,
     actor: str = "system",
+    retry_later: bool = True,
     now: datetime | None = None,
 ) -> OutboundMessage:
-    """Send one message once per `key`; a repeated key returns the first message unchanged."""
+    """Send one message once per `key`; a repeated key returns the first message unchanged.
+
+    With `retry_later=False` a temporary failure ends as `failed` with `retryable=True`, for
+    callers that own their retries (the reminder sweep retries a whole step under a new key).
+    """
     now = aware_utc(now or now_utc())
     if channel not in CHANNEL_KINDS:
         raise InvalidInput(f"channel must be one of {', '.join(CHANNEL_KINDS)}.", field="channel")
@@ -62,12 +69,14 @@ def send(
         with transaction.atomic(durable=True):
             message = OutboundMessage.objects.create(
                 key=key,
+                reference=(reference or key)[:200],
                 purpose=purpose,
                 incident_id=incident_id,
                 html_body=html_body,
                 created_by=actor,
                 created_at=now,
                 next_try_at=now,
+                max_tries=settings.NOTIFICATIONS_MAX_TRIES if retry_later else 1,
                 **wanted,
             )
     except IntegrityError:
@@ -101,16 +110,16 @@ def message_attempt(*, message_id: int, now: datetime | None = None) -> Outbound
         body=message.body,
         html_body=message.html_body or None,
         reference=message.reference,
-        metadata={"purpose": message.purpose},
+        metadata={"purpose": message.purpose, RECEIPT_REF: message.receipt_ref},
     )
     changes: dict[str, object]
     try:
         result = get_channel(message.channel).send(outgoing)
     except ChannelError as exc:
-        changes = {"provider": exc.provider[:12], "error": exc.message}
+        changes = {"provider": exc.provider[:12], "error": exc.message, "retryable": exc.retryable}
         if exc.outcome_unknown:
             changes["state"] = states.UNKNOWN
-        elif exc.retryable and message.tries < settings.NOTIFICATIONS_MAX_TRIES:
+        elif exc.retryable and message.tries < message.max_tries:
             changes.update(state=states.QUEUED, next_try_at=now_utc() + _backoff(message.tries))
         else:
             changes.update(state=states.FAILED, final_at=now_utc())
@@ -121,6 +130,7 @@ def message_attempt(*, message_id: int, now: datetime | None = None) -> Outbound
             "provider": result.provider[:12],
             "provider_message_id": result.provider_message_id[:100],
             "error": result.error,
+            "retryable": False,
             "sent_at": now_utc() if accepted else None,
             "final_at": None if accepted else now_utc(),
         }

@@ -111,7 +111,9 @@ def sendgrid_receipts(events: object) -> list[Receipt]:
     for event in events:
         if not isinstance(event, dict):
             continue
-        reference = str(event.get("breachdesk_ref") or "")
+        # Single messages carry breachdesk_receipt_ref (their breachdesk_ref is the caller's
+        # correlation); campaign deliveries carry their d<id> in breachdesk_ref.
+        reference = str(event.get("breachdesk_receipt_ref") or event.get("breachdesk_ref") or "")
         event_id = str(event.get("sg_event_id") or "")
         if not reference or not event_id:
             continue

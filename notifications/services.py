@@ -6,6 +6,7 @@ COMMITTED before any provider is called, and the unique constraint on
 for what that does and does not guarantee.
 """
 
+import hashlib
 import logging
 import secrets
 from dataclasses import asdict, dataclass, field
@@ -27,8 +28,8 @@ from incidents.services.audit import audit_append
 from incidents.services.events import event_record
 from incidents.services.obligations import obligation_missed_record
 from incidents.status import OPEN_STATUSES
-from notifications import selectors
-from notifications.channels import ChannelError, Message, get_channel
+from notifications import delivery as delivery_states
+from notifications import outbound, selectors
 from notifications.ladder import Step, due_steps, step_from_key
 from notifications.messages import incident_admin_url, reminder_render, utc_text
 from notifications.models import AttemptStatus, CalendarFeedToken, OnCallPage, ReminderAttempt
@@ -102,7 +103,15 @@ def incident_page_on_call(*, incident_id: int, now: datetime | None = None) -> b
     body = render_to_string("notifications/page_email.txt", context)
     sms = render_to_string("notifications/page_sms.txt", context).strip()
     results = [
-        deliver(recipient, subject=subject, body=body, sms=sms, reference=f"page-{incident.pk}")
+        deliver(
+            recipient,
+            subject=subject,
+            body=body,
+            sms=sms,
+            reference=f"page-{incident.pk}",
+            purpose="on_call_page",
+            incident_id=incident.pk,
+        )
         for recipient in recipients
     ]
     with transaction.atomic():
@@ -232,35 +241,42 @@ def deliver(
     sms: str,
     reference: str,
     metadata: dict[str, str] | None = None,
+    purpose: str = "reminder",
+    incident_id: int | None = None,
 ) -> dict[str, Any]:
-    """Send one message to one recipient through its channel; provider errors become results."""
+    """Send one message to one recipient through the outbound layer; errors become results.
+
+    One outbound message per (reference, try, channel, address): a repeated call sends
+    nothing; the caller (the reminder sweep) owns retries, so temporary failures come back
+    as `retryable` instead of being retried later by the outbound sweep.
+    """
     is_email = recipient.channel == "email"
-    message = Message(
+    attempt = (metadata or {}).get("try", "1")
+    address_hash = hashlib.sha256(recipient.address.encode()).hexdigest()[:16]
+    message = outbound.send(
         channel=recipient.channel,
         to=recipient.address,
         subject=subject if is_email else "",
         body=body if is_email else sms,
+        key=f"{reference}:{attempt}:{recipient.channel}:{address_hash}",
         reference=reference,
-        metadata=metadata or {},
+        purpose=purpose,
+        incident_id=incident_id,
+        retry_later=False,
     )
-    entry: dict[str, Any] = {
+    return {
         "role": recipient.role,
         "channel": recipient.channel,
         "to": recipient.address,
+        "message_id": message.pk,
+        "accepted": message.state in delivery_states.ACCEPTED,
+        "provider": message.provider,
+        "provider_message_id": message.provider_message_id,
+        "status": message.state,
+        "error": message.error,
+        "retryable": message.state == delivery_states.FAILED and message.retryable,
+        "outcome_unknown": message.state == delivery_states.UNKNOWN,
     }
-    try:
-        result = get_channel(recipient.channel).send(message)
-    except ChannelError as exc:
-        entry.update(accepted=False, provider=exc.provider, provider_message_id="", **exc.as_dict())
-    else:
-        entry.update(
-            accepted=result.accepted,
-            provider=result.provider,
-            provider_message_id=result.provider_message_id,
-            status=result.status,
-            error=result.error,
-        )
-    return entry
 
 
 def _deliveries(claim: Claim, *, now: datetime) -> tuple[list[dict], list[dict]]:
@@ -280,6 +296,7 @@ def _deliveries(claim: Claim, *, now: datetime) -> tuple[list[dict], list[dict]]
             sms=rendered.sms,
             reference=reference,
             metadata=metadata,
+            incident_id=obligation.incident_id,
         )
         for recipient in recipients
     ]

@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -19,6 +21,19 @@ def make_user(role: str, username: str | None = None):
     )
     user.groups.set([Group.objects.get(name=role)])
     return user
+
+
+def sign_in_verified(client, user):
+    """force_login plus a verified TOTP device, as the workspace login leaves a DPO or admin
+    session (the admin refuses those roles without the second factor)."""
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test phone", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
 
 
 @pytest.fixture

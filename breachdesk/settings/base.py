@@ -29,12 +29,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_q",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "incidents",
     "incidents.intake",
     "notifications",
     "notifications.notices",
     "notifications.filings",
     "breachdesk",
+    "breachdesk.web",
 ]
 
 MIDDLEWARE = [
@@ -43,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "breachdesk.web.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -103,6 +108,11 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked.html"
+# Second factor (django-otp TOTP) for the roles that decide and administer; the issuer is the
+# name an authenticator app shows next to the code.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "BreachDesk")
+BREACHDESK_2FA_GROUPS = ("dpo", "admin")
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -111,7 +121,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

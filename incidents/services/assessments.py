@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -10,7 +11,7 @@ from django.db.models import Max
 from breachdesk.errors import DomainError, InvalidInput
 from breachdesk.timeutils import aware_utc, now_utc
 from incidents import risk
-from incidents.facts import engine_facts, facts_hash, incident_facts
+from incidents.facts import LIST_FACTS, engine_facts, facts_hash, incident_facts
 from incidents.models import Assessment, Incident
 from incidents.models.assessment import AssessmentKind
 from incidents.models.incident import EventKind
@@ -141,3 +142,16 @@ def assessment_override(
     )
     obligations_refresh(incident=incident, actor=actor, now=now)
     return assessment
+
+
+def assessment_preview(*, incident: Incident, changes: dict[str, Any]) -> risk.Assessment:
+    """What the engine would answer if `changes` were saved; nothing is written."""
+    facts = incident_facts(incident)
+    for field, value in changes.items():
+        if field not in facts:
+            raise InvalidInput(f"{field} is not a risk fact.", field=field)
+        if value in ("", [], None):
+            facts[field] = None
+        else:
+            facts[field] = sorted(value) if field in LIST_FACTS else value
+    return risk.assess(engine_facts(facts))

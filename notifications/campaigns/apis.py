@@ -33,6 +33,7 @@ class CampaignOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     channels = serializers.ListField(child=serializers.CharField())
     default_language = serializers.CharField()
+    notice_version = serializers.IntegerField(source="notice_version_id", allow_null=True)
     status = serializers.CharField()
     created_by = serializers.CharField()
     created_at = AwareDateTimeField()
@@ -82,6 +83,8 @@ class CampaignListCreateApi(APIView):
         name = serializers.CharField(max_length=200)
         channels = serializers.ListField(child=serializers.CharField(), allow_empty=False)
         default_language = serializers.CharField(max_length=8, default="en")
+        notice = serializers.IntegerField(required=False, allow_null=True, default=None)
+        notice_version = serializers.IntegerField(required=False, allow_null=True, default=None)
         content = serializers.DictField(required=False, default=dict)
 
     @extend_schema(responses={200: CampaignOutputSerializer(many=True)})
@@ -93,8 +96,13 @@ class CampaignListCreateApi(APIView):
     def post(self, request, pk: int):
         data = self.CampaignCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
         campaign = services.campaign_create(
-            incident_id=pk, actor=request.user, **data.validated_data
+            incident_id=pk,
+            actor=request.user,
+            notice_id=fields.pop("notice"),
+            notice_version_id=fields.pop("notice_version"),
+            **fields,
         )
         return _campaign_out(campaign.pk, status.HTTP_201_CREATED)
 

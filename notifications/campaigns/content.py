@@ -1,15 +1,19 @@
 """What a campaign sends: one rendition per channel and language, filled per recipient.
 
-A rendition's texts carry `{{field}}` placeholders (name and the import's merge fields).
-The source is the campaign's approved notice version when it has one, else the campaign's
-own `content` ({language: {subject, text, html, sms}}).
+A rendition's texts carry `{{field}}` placeholders (name and the import's merge fields);
+in HTML they are `{{field__html}}`, filled with the HTML-escaped value. The source is the
+campaign's approved notice version (`notices.render`, whose `[[field]]` merge fields become
+placeholders), else the campaign's own `content` ({language: {subject, text, html, sms}}).
 """
 
 import re
 from collections.abc import Mapping
+from html import escape
 
 from breachdesk.errors import DomainError
 from notifications.models import Campaign, Rendition
+from notifications.notices.document import merge_field
+from notifications.notices.render import render
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
@@ -28,9 +32,13 @@ def token(field: str) -> str:
     return "{{" + field + "}}"
 
 
-def normalise(text: str) -> str:
-    """`{{ name }}` -> `{{name}}`, so the provider substitutes exact tokens."""
-    return PLACEHOLDER.sub(lambda m: token(m.group(1)), text or "")
+HTML_SUFFIX = "__html"
+
+
+def normalise(text: str, *, html: bool = False) -> str:
+    """`{{ name }}` -> `{{name}}` (`{{name__html}}` in HTML), exact tokens to substitute."""
+    suffix = HTML_SUFFIX if html else ""
+    return PLACEHOLDER.sub(lambda m: token(m.group(1) + suffix), text or "")
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:
@@ -44,8 +52,43 @@ def recipient_values(contact: Mapping | None) -> dict[str, str]:
     return {"name": contact.get("name", ""), **contact.get("fields", {})}
 
 
+def substitutions(fields: list[str], values: Mapping[str, str], *, html: bool) -> dict[str, str]:
+    """SendGrid substitutions for one recipient: plain tokens, and escaped ones for HTML."""
+    out = {token(f): str(values.get(f, "")) for f in fields}
+    if html:
+        out.update({token(f + HTML_SUFFIX): escape(str(values.get(f, ""))) for f in fields})
+    return out
+
+
+def notice_language(languages: list[str], wanted: str, default: str) -> str:
+    """The recipient's language if the notice has it, else its base language, else default."""
+    for candidate in (wanted, wanted.split("-")[0], default, default.split("-")[0]):
+        if candidate in languages:
+            return candidate
+    return languages[0]
+
+
+def _notice_texts(campaign: Campaign, channel: str, language: str) -> tuple[dict, str]:
+    version = campaign.notice_version
+    chosen = notice_language(list(version.languages), language, campaign.default_language)
+    rendition = render(version, channel, chosen)
+    texts = {
+        "subject": rendition.subject,
+        "text": rendition.text,
+        "html": rendition.html,
+        "sms": rendition.sms_text,
+    }
+    # [[name]] (the notice's merge fields) -> {{name}} (the campaign's placeholders)
+    for field in rendition.merge_fields:
+        for key, value in texts.items():
+            texts[key] = value.replace(merge_field(field), token(field))
+    return texts, f"notice-version:{version.pk}:{chosen}"
+
+
 def _source_texts(campaign: Campaign, channel: str, language: str) -> tuple[dict, str]:
     """(texts, source label) for one channel and language; falls back to the default language."""
+    if campaign.notice_version_id:
+        return _notice_texts(campaign, channel, language)
     content = campaign.content or {}
     chosen = language if language in content else campaign.default_language
     texts = content.get(chosen)
@@ -71,7 +114,8 @@ def rendition_for(*, campaign: Campaign, channel: str, language: str) -> Renditi
         subject, text, html = "", normalise(texts.get("sms") or texts.get("text", "")), ""
     else:
         subject = normalise(texts.get("subject", ""))
-        text, html = normalise(texts.get("text", "")), normalise(texts.get("html", ""))
+        text = normalise(texts.get("text", ""))
+        html = normalise(texts.get("html", ""), html=True)
     if not text.strip():
         raise DomainError(
             f"The {channel} text in {language!r} is empty.", field="content", status=409
@@ -84,7 +128,7 @@ def rendition_for(*, campaign: Campaign, channel: str, language: str) -> Renditi
             "subject": subject[:300],
             "text": text,
             "html": html,
-            "fields": placeholders(subject, text, html),
+            "fields": placeholders(subject, text, normalise(texts.get("html", ""))),
             "source": source,
         },
     )

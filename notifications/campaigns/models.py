@@ -37,6 +37,14 @@ class Campaign(models.Model):
     name = models.CharField(max_length=200)
     channels = models.JSONField(default=list, help_text='e.g. ["email", "sms"]')
     default_language = models.CharField(max_length=8, default="en")
+    notice_version = models.ForeignKey(
+        "notices.NoticeVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text="The approved notice version this campaign sends.",
+    )
     content = models.JSONField(
         default=dict,
         blank=True,
@@ -258,6 +266,9 @@ class OutboundMessage(models.Model):
     """One single message (a processor's notice to its controller, a reminder...) with proof."""
 
     key = models.CharField(max_length=200, unique=True, help_text="Caller's idempotency key.")
+    reference = models.CharField(
+        max_length=200, blank=True, help_text="Caller's correlation (e.g. reminder-12)."
+    )
     purpose = models.CharField(max_length=40)
     incident = models.ForeignKey(
         "incidents.Incident",
@@ -278,6 +289,10 @@ class OutboundMessage(models.Model):
     provider_message_id = models.CharField(max_length=100, blank=True, db_index=True)
     tries = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    max_tries = models.PositiveSmallIntegerField(default=1, help_text="1 = the caller retries.")
+    retryable = models.BooleanField(
+        default=False, help_text="The last failure was temporary (429/5xx, not reached)."
+    )
     created_by = models.CharField(max_length=150)
     created_at = models.DateTimeField()
     next_try_at = models.DateTimeField(null=True, blank=True)
@@ -297,5 +312,6 @@ class OutboundMessage(models.Model):
         return f"{self.purpose} {self.channel} to {self.to} ({self.state})"
 
     @property
-    def reference(self) -> str:
+    def receipt_ref(self) -> str:
+        """What the provider echoes in its receipts (custom arg / callback URL)."""
         return f"m{self.pk}"

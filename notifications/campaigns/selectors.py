@@ -4,12 +4,19 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Min, QuerySet
 
 from breachdesk.errors import DomainError
 from breachdesk.timeutils import iso, now_utc
 from notifications import delivery as states
-from notifications.models import Campaign, Delivery, ImportRun, Recipient
+from notifications.models import (
+    Campaign,
+    ChunkState,
+    Delivery,
+    ImportRun,
+    Recipient,
+    SendChunk,
+)
 
 
 def campaign_list(*, incident_id: int | None = None) -> QuerySet[Campaign]:
@@ -77,6 +84,16 @@ def campaign_progress(campaign: Campaign, *, now: datetime | None = None) -> Pro
         started_at=iso(campaign.started_at),
         completed_at=iso(campaign.completed_at),
     )
+
+
+def campaign_next_work_at(campaign_id: int) -> datetime | None:
+    """When a chunk not yet done becomes leasable (a lease expires, a back-off ends)."""
+    chunks = SendChunk.objects.filter(campaign_id=campaign_id).exclude(state=ChunkState.DONE)
+    if not chunks.exists():
+        return None
+    times = chunks.aggregate(lease=Min("lease_until"), backoff=Min("not_before"))
+    candidates = [t for t in (times["lease"], times["backoff"]) if t is not None]
+    return min(candidates) if candidates else now_utc()
 
 
 LETTER_COLUMNS = ("recipient", "reason", "name", "address", "email", "phone", "language", "region")

@@ -21,7 +21,7 @@ from django.db.models import F, Q
 
 from breachdesk.timeutils import now_utc
 from notifications import delivery as states
-from notifications.campaigns.content import fill, recipient_values, token
+from notifications.campaigns.content import fill, recipient_values, substitutions
 from notifications.channels import ChannelError, Message, sendgrid_channel, twilio_channel
 from notifications.models import Delivery, Recipient, Rendition, SendChunk
 from notifications.phone import PhoneNumberError, e164
@@ -205,7 +205,9 @@ def sendgrid_body(rendition: Rendition, rows: list[tuple[int, dict]]) -> dict:
             to["name"] = contact["name"]
         item: dict = {"to": [to], "custom_args": {REF_ARG: f"d{delivery_id}"}}
         if rendition.fields:
-            item["substitutions"] = {token(f): str(values.get(f, "")) for f in rendition.fields}
+            item["substitutions"] = substitutions(
+                rendition.fields, values, html=bool(rendition.html)
+            )
         personalizations.append(item)
     return {
         "from": {"email": settings.DEFAULT_FROM_EMAIL},

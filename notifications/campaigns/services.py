@@ -24,10 +24,11 @@ from incidents.services.obligations import obligation_meet
 from notifications import delivery as states
 from notifications.campaigns import importing
 from notifications.campaigns.content import rendition_for
-from notifications.campaigns.sending import chunk_lease, chunk_send, leasable
+from notifications.campaigns.sending import ChunkOutcome, chunk_lease, chunk_send, leasable
 from notifications.channels.base import CHANNEL_KINDS
 from notifications.models import Campaign, Delivery, ImportRun, Recipient, SendChunk
 from notifications.models import CampaignStatus as Status
+from notifications.notices.models import Notice, NoticeVersion
 
 logger = logging.getLogger(__name__)
 WORK_TASK = "notifications.tasks.campaign_work"
@@ -62,9 +63,15 @@ def campaign_create(
     channels: list[str],
     default_language: str = "en",
     content: Mapping[str, Any] | None = None,
+    notice_version_id: int | None = None,
+    notice_id: int | None = None,
     now: datetime | None = None,
 ) -> Campaign:
-    """A draft campaign for an incident's affected people (recipients are imported next)."""
+    """A draft campaign for an incident's affected people (recipients are imported next).
+
+    What it sends is an APPROVED notice version of the same incident (else 409), or, with no
+    version, the campaign's own `content` (tests, tools, notices drafted elsewhere).
+    """
     now = aware_utc(now or now_utc())
     incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None:
@@ -74,10 +81,30 @@ def campaign_create(
         raise InvalidInput("default_language must be an ISO 639-1 code.", field="default_language")
     if not name.strip():
         raise InvalidInput("name is required.", field="name")
+    channels = _check_channels(channels)
+    version = None
+    if notice_id is not None and notice_version_id is None:
+        notice = Notice.objects.filter(pk=notice_id, incident_id=incident.pk).first()
+        if notice is None:
+            raise DomainError(
+                "Notice not found for this incident.", code="not_found", status=404, field="notice"
+            )
+        if notice.approved_version_id is None:
+            raise DomainError(
+                "The notice has no approved version: a DPO approves a notice before it is sent.",
+                code="precondition_failed",
+                field="notice",
+            )
+        notice_version_id = notice.approved_version_id  # pinned: later edits do not change it
+    if notice_version_id is not None:
+        version = _approved_version(notice_version_id, incident_id=incident.pk)
+    elif not content:
+        raise InvalidInput("Give notice (an approved notice) or content.", field="notice")
     campaign = Campaign.objects.create(
         incident=incident,
+        notice_version=version,
         name=name.strip()[:200],
-        channels=_check_channels(channels),
+        channels=channels,
         default_language=language,
         content=dict(content or {}),
         created_by=actor_label(actor),
@@ -88,10 +115,35 @@ def campaign_create(
         action="campaign.created",
         object_type="campaign",
         object_id=campaign.pk,
-        data={"incident": incident.reference, "channels": campaign.channels},
+        data={
+            "incident": incident.reference,
+            "channels": campaign.channels,
+            "notice_version": version.pk if version else None,
+            "notice_content_hash": version.content_hash if version else None,
+        },
         now=now,
     )
     return campaign
+
+
+def _approved_version(version_id: int, *, incident_id: int) -> NoticeVersion:
+    """The notice version if it belongs to the incident and is approved (else 404/409)."""
+    version = NoticeVersion.objects.select_related("notice").filter(pk=version_id).first()
+    if version is None or version.notice.incident_id != incident_id:
+        raise DomainError(
+            "Notice version not found for this incident.",
+            code="not_found",
+            status=404,
+            field="notice_version",
+        )
+    if not version.is_approved:
+        raise DomainError(
+            f"Notice version {version.number} is not approved: a DPO approves a notice before "
+            "it is sent.",
+            code="precondition_failed",
+            field="notice_version",
+        )
+    return version
 
 
 def _importable(campaign_id: int) -> Campaign:
@@ -177,8 +229,11 @@ def campaign_population_sync(
     changes: dict[str, Any] = {"residents": residents}
     if (incident.subjects_count or 0) < campaign.recipients_count:
         changes["subjects_count"] = campaign.recipients_count
-    if incident.archived_at is None:
+    population_error = ""
+    try:
         incident_update(incident_id=incident.pk, actor=actor, changes=changes, now=now)
+    except DomainError as exc:  # e.g. an archived incident is read-only: the import stands
+        population_error = exc.message
     audit_append(
         actor=actor_label(actor),
         action="campaign.recipients_imported",
@@ -190,6 +245,7 @@ def campaign_population_sync(
             "duplicates": campaign.duplicates_count,
             "rejected": campaign.rejected_count,
             "regions": regions,
+            "population_not_updated": population_error,
         },
         now=now,
     )
@@ -258,6 +314,8 @@ def campaign_start(*, campaign_id: int, actor: Actor, now: datetime | None = Non
         raise DomainError(f"The campaign is already {campaign.status}.", field="status")
     if not Recipient.objects.filter(campaign=campaign).exists():
         raise DomainError("Import recipients before starting.", field="recipients")
+    if campaign.notice_version_id:  # the approval may have been withdrawn since
+        _approved_version(campaign.notice_version_id, incident_id=campaign.incident_id)
     created = deliveries_create(campaign)
     campaign.status, campaign.started_at = Status.SENDING, now
     campaign.obligation_ids = list(
@@ -299,7 +357,7 @@ def campaign_work(
     *,
     campaign_id: int,
     budget_seconds: float | None = None,
-    progress: Callable[[], None] | None = None,
+    progress: Callable[[ChunkOutcome], None] | None = None,
 ) -> dict[str, int]:
     """Lease and send chunks until none is left (or the time budget is spent)."""
     deadline = time.monotonic() + budget_seconds if budget_seconds else None
@@ -313,7 +371,7 @@ def campaign_work(
         for key in ("sent", "failed", "unknown", "requeued"):
             totals[key] += getattr(outcome, key)
         if progress:
-            progress()
+            progress(outcome)
     campaign_complete_if_done(campaign_id=campaign_id)
     return totals
 
@@ -513,7 +571,13 @@ def campaigns_sweep(*, now: datetime | None = None) -> dict[str, int]:
     for campaign_id in Campaign.objects.filter(status=Status.SENDING).values_list("pk", flat=True):
         if campaign_complete_if_done(campaign_id=campaign_id):
             report["completed"] += 1
-        elif SendChunk.objects.filter(leasable(now), campaign_id=campaign_id).exists():
+        elif (
+            SendChunk.objects.filter(leasable(now), campaign_id=campaign_id).exists()
+            # A worker holding a live lease keeps going by itself: no extra tasks.
+            and not SendChunk.objects.filter(
+                campaign_id=campaign_id, state="leased", lease_until__gte=now
+            ).exists()
+        ):
             campaign_fan_out(campaign_id=campaign_id)
             report["restarted"] += 1
     cutoff = now - timedelta(days=settings.NOTIFICATIONS_CAMPAIGN_PURGE_DAYS)

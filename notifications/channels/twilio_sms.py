@@ -51,9 +51,10 @@ class TwilioSmsChannel:
             args["messaging_service_sid"] = self.messaging_service_sid
         else:
             args["from_"] = self.from_number
-        if self.status_callback and message.reference:
+        ref = message.metadata.get("receipt_ref") or message.reference
+        if self.status_callback and ref:
             # The reference rides in the URL, which X-Twilio-Signature covers.
-            args["status_callback"] = f"{self.status_callback}?ref={message.reference}"
+            args["status_callback"] = f"{self.status_callback}?ref={ref}"
         return args
 
     def keep_alive(self) -> None:

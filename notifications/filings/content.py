@@ -118,6 +118,17 @@ def _notice_copy(incident: Incident, obligation: Obligation) -> dict[str, Any] |
     }
 
 
+def _source(incident: Incident) -> str:
+    """The processor or sub-processor where the breach happened (EDPB 9/2022 para. 54)."""
+    party = incident.source_party
+    if party is None:
+        return ""
+    told = ""
+    if incident.source_notified_at:
+        told = f"; it told us on {iso(incident.source_notified_at)}"
+    return f"The breach happened at {party.name} ({party.get_kind_display()}){told}."
+
+
 def _rationale(assessment) -> str:
     if assessment is None:
         return ""
@@ -185,6 +196,7 @@ def incident_values(incident: Incident, obligation: Obligation, phase_code: str)
         "authority_notified": _other_authorities(incident, obligation),
         "individuals_notified": _individuals(incident, assessment),
         "risk_rationale": _rationale(assessment),
+        "other_entities_involved": _source(incident),
         "affected_in_jurisdiction": incident.residents.get(obligation.jurisdiction),
         "notified_count": _notified_in(incident, obligation.jurisdiction),
         "notice_copy": _notice_copy(incident, obligation),

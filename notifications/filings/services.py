@@ -16,6 +16,7 @@ from incidents.models.obligation import ObligationStatus
 from incidents.rules import phases as phase_rules
 from incidents.services.audit import audit_append
 from incidents.services.events import Actor, actor_label, event_record
+from incidents.services.lifecycle import incident_check_writable
 from incidents.services.locks import incident_lock
 from incidents.services.obligations import obligation_meet
 from notifications import delivery as delivery_states
@@ -98,6 +99,7 @@ def filing_create(
     """Draft a filing for one obligation and phase, pre-filled from the record."""
     now = aware_utc(now or now_utc())
     incident = incident_lock(incident_id)
+    incident_check_writable(incident)
     obligation = Obligation.objects.filter(pk=obligation_id, incident=incident).first()
     if obligation is None:
         raise InvalidInput("No such obligation on this incident.", field="obligation")
@@ -168,7 +170,7 @@ def _lock(filing_id: int) -> Filing:
     row = Filing.objects.filter(pk=filing_id).values("incident_id").first()
     if row is None:
         raise DomainError("Filing not found.", code="not_found", status=404)
-    incident_lock(row["incident_id"])  # lock order: incident, then filing
+    incident_check_writable(incident_lock(row["incident_id"]))  # lock order: incident, filing
     return (
         Filing.objects.select_for_update()
         .select_related("obligation", "incident")

@@ -47,13 +47,13 @@ DATA_CATEGORY_LABELS = {
 }
 
 CREDENTIALS_PROTECTION = {
-    "plaintext": gettext_noop("Your password was stored in a readable form."),
+    "plaintext": gettext_noop("We stored your password in a readable form."),
     "weak_hash": gettext_noop(
-        "Your password was stored in a scrambled form that criminals can turn back. "
+        "We stored your password in a scrambled form that criminals can turn back. "
         "Treat it as known."
     ),
     "strong_salted_hash": gettext_noop(
-        "Your password was stored in a strongly scrambled form that cannot be turned back."
+        "We stored your password in a strongly scrambled form that nobody can turn back."
     ),
 }
 

@@ -8,6 +8,7 @@ from django.test import Client
 
 from incidents.models import Obligation
 from notifications.filings.models import Filing
+from tests.conftest import sign_in_verified
 from tests.filings.conftest import AWARE
 
 DAY_TWO = AWARE + timedelta(hours=26)
@@ -17,7 +18,7 @@ def admin_client(user) -> Client:
     user.is_staff = True
     user.save()
     client = Client()
-    client.force_login(user)
+    sign_in_verified(client, user)
     return client
 
 

@@ -10,29 +10,20 @@ from pypdf import PdfReader
 
 from tests.conftest import utc
 from tests.filings.conftest import draft, obligation
+from tests.notices.conftest import INCIDENT as NOTICE_INCIDENT
 
 AWARE = utc(2026, 11, 20, 9, 30)
 NOW = AWARE + timedelta(hours=30)
 
+# The notices issue's shop breach, with residents of two US states whose attorneys general
+# want a filing (California above 500, Texas at 250 or more).
 INCIDENT = {
-    "title": "Shop customer database copied",
+    **NOTICE_INCIDENT,
     "summary": "An attacker copied the customer table of the web shop.",
-    "detected_at": "2026-11-20T08:00:00Z",
-    "aware_at": "2026-11-20T09:30:00Z",
-    "occurred_from": "2026-11-18T22:00:00Z",
     "countries": ["US-CA", "US-TX"],
     "residents": {"US-CA": 900, "US-TX": 300},
     "subjects_count": 1200,
-    "breach_types": ["confidentiality"],
-    "cause": "malicious_external",
-    "data_categories": ["contact", "credentials", "payment_card"],
-    "credentials_protection": "weak_hash",
-    "subject_categories": ["customers"],
-    "identifiability": "direct",
-    "exposure": "exfiltrated",
-    "data_protection": "none",
-    "measures_taken": "We closed the gap in our web shop and reset every customer password.",
-    "measures_proposed": "We will add a second log-in step for all customer accounts.",
+    "records_count": 1200,
 }
 
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from incidents.models import Obligation
 from notifications.campaigns.models import OutboundMessage
-from tests.conftest import utc
+from tests.conftest import sign_in_verified, utc
 from tests.filings.conftest import AWARE as CONTROLLER_AWARE
 from tests.filings.conftest import draft
 
@@ -37,6 +37,10 @@ def customer(api, name, email, hours, language="fr"):
 def processor_incident(api, org):
     acme = customer(api, "Acme Retail SE", "privacy@acme.example", 36)
     beta = customer(api, "Beta Bank AG", "dpo@beta.example", None, language="de")
+    host = api["dpo"].post(
+        "/api/v1/parties/", {"kind": "sub_processor", "name": "Hosting AS"}, format="json"
+    )
+    assert host.status_code == 201, host.json()
     with time_machine.travel(AWARE + timedelta(minutes=10), tick=False):
         response = api["dpo"].post(
             "/api/v1/incidents/",
@@ -45,6 +49,8 @@ def processor_incident(api, org):
                 "summary": "A storage bucket with the customers' order exports was public.",
                 "role": "processor",
                 "controllers": [acme["id"], beta["id"]],
+                "source_party": host.json()["id"],
+                "source_notified_at": "2026-04-14T08:00:00Z",
                 "aware_at": "2026-04-14T08:00:00Z",
                 "detected_at": "2026-04-14T07:30:00Z",
                 "countries": ["FR", "DE"],
@@ -81,6 +87,10 @@ def test_processor_sends_each_customer_its_notice_and_meets_both_clocks(api, pro
         assert filing["language"] == "fr"  # the customer's language
         assert "Acme Retail SE" in filing["recipient"]
         assert filing["content"]["approx_subjects"] == {"count": 1200}
+        assert filing["content"]["other_entities_involved"] == (
+            "The breach happened at Hosting AS (Sub-processor we use); "
+            "it told us on 2026-04-14T08:00:00Z."
+        )
         assert filing["completeness"]["submittable"] is True
         url = f"/api/v1/filings/{filing['id']}/send/"
         assert api["analyst"].post(url).status_code == 403
@@ -128,7 +138,7 @@ def test_dpo_sends_a_customer_notice_from_the_admin(api, users, processor_incide
     dpo.is_staff = True
     dpo.save()
     client = Client()
-    client.force_login(dpo)
+    sign_in_verified(client, dpo)
     with time_machine.travel(AWARE + timedelta(hours=3), tick=False):
         created = client.post(
             "/admin/filings/filing/add/",

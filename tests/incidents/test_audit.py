@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 
 from incidents.models import AuditEntry
 from incidents.services.incidents import incident_comment, incident_create
+from tests.conftest import sign_in_verified
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def test_api_and_admin_cannot_edit_the_trail(api, chain, client, users):
     admin = users["admin"]
     admin.is_staff = True
     admin.save()
-    client.force_login(admin)
+    sign_in_verified(client, admin)
     url = f"/admin/incidents/auditentry/{chain[0].pk}/change/"
     assert client.get(url).status_code == 200
     response = client.post(url, {"action": "tampered"})

@@ -11,7 +11,7 @@ from incidents.models import AuditEntry, Authority, Organization
 from incidents.rules.authorities import read_document
 from incidents.selectors import authority_registry
 from incidents.services.authorities import authorities_sync, authority_save
-from tests.conftest import ROLES, make_user
+from tests.conftest import ROLES, make_user, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/authorities/"
@@ -90,7 +90,7 @@ def test_admin_change_form_saves_through_the_service(client) -> None:
     from django.forms.models import model_to_dict
 
     root = get_user_model().objects.create_superuser("root", "root@example.test", "pw")
-    client.force_login(root)
+    sign_in_verified(client, root)
     ico = Authority.objects.get(code="GB-ICO")
     url = f"/admin/incidents/authority/{ico.pk}/change/"
     page = client.get(url)

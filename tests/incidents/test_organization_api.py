@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from incidents.models import AuditEntry, Organization
 from incidents.services.incidents import incident_create
 from incidents.services.lifecycle import incident_transition
-from tests.conftest import ROLES, utc
+from tests.conftest import ROLES, sign_in_verified, utc
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/organization/"
@@ -219,7 +219,7 @@ def test_patch_creates_the_profile_when_there_is_none(api) -> None:
 def test_admin_form_validates_and_replans_through_the_service(client, org, dpo) -> None:
     incident = _incident(dpo)
     root = get_user_model().objects.create_superuser("root", "root@example.test", "pw")
-    client.force_login(root)
+    sign_in_verified(client, root)
     url = f"/admin/incidents/organization/{org.pk}/change/"
     form = {
         "legal_name": org.legal_name,

@@ -6,7 +6,8 @@ import pytest
 import time_machine
 
 from incidents.models import AuditEntry, InternalTarget, Organization, Party
-from tests.conftest import utc
+from incidents.services.incidents import incident_create
+from tests.conftest import sign_in_verified, utc
 
 AWARE = utc(2026, 4, 14, 8)
 
@@ -237,7 +238,7 @@ def test_parties_and_internal_targets_in_the_admin_go_through_the_services(users
     admin_user = users["admin"]
     admin_user.is_staff = True
     admin_user.save()
-    client.force_login(admin_user)
+    sign_in_verified(client, admin_user)
     for url in (
         "/admin/incidents/party/",
         "/admin/incidents/party/add/",
@@ -270,3 +271,12 @@ def test_parties_and_internal_targets_in_the_admin_go_through_the_services(users
     target.refresh_from_db()
     assert target.hours == 12
     assert AuditEntry.objects.filter(action="internal_target.changed").exists()
+
+
+@pytest.mark.django_db
+def test_an_alert_for_an_org_that_is_both_starts_as_controller(org):
+    Organization.objects.update(role="both")
+    incident = incident_create(
+        actor="integration:monitoring", source="alert", data={"title": "Alert: bucket public"}
+    )
+    assert incident.role == "controller"  # the wider set of duties until a person decides

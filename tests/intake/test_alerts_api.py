@@ -5,6 +5,7 @@ import pytest
 from incidents.intake.models import Alert
 from incidents.models.incident import EventKind
 from incidents.services.incidents import incident_create, incident_set_archived
+from tests.conftest import sign_in_verified
 from tests.intake.conftest import fixture_bytes
 
 pytestmark = pytest.mark.django_db
@@ -194,7 +195,7 @@ def test_incidents_show_their_linked_alerts(api, alerts, users, client):
 
     users["admin"].is_staff = True
     users["admin"].save(update_fields=["is_staff"])
-    client.force_login(users["admin"])
+    sign_in_verified(client, users["admin"])
     page = client.get(f"/admin/incidents/incident/{alerts['am_incident']}/change/")
     assert page.status_code == 200
     assert "2 alert(s), 1 firing" in page.content.decode()

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from incidents.intake.models import Integration
 from incidents.models import AuditEntry
+from tests.conftest import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +86,7 @@ def test_admin_creates_an_integration_and_shows_the_token_once(client, users, po
     admin_user = users["admin"]
     admin_user.is_staff = True
     admin_user.save(update_fields=["is_staff"])
-    client.force_login(admin_user)
+    sign_in_verified(client, admin_user)
     response = client.post(
         "/admin/intake/integration/add/",
         {

@@ -5,12 +5,13 @@ from django.contrib.auth import get_user_model
 
 from notifications.channels import Message, get_channel
 from notifications.models import OutboxMessage
+from tests.conftest import sign_in_verified
 
 
 @pytest.fixture
 def admin_client(client, db):
     user = get_user_model().objects.create_superuser("root", "root@example.test", "pw")
-    client.force_login(user)
+    sign_in_verified(client, user)
     return client
 
 

@@ -112,7 +112,12 @@ def test_sendgrid_batches_personalizations_with_substitutions_and_our_refs(
         "value": "Dear {{name}}, your account {{account}} was affected.",
     }
     p0 = first_en["personalizations"][0]
-    assert p0["substitutions"] == {"{{name}}": "Person 0", "{{account}}": "AC-0"}
+    assert p0["substitutions"] == {
+        "{{name}}": "Person 0",
+        "{{account}}": "AC-0",
+        "{{name__html}}": "Person 0",  # HTML-escaped values for the HTML part
+        "{{account__html}}": "AC-0",
+    }
     delivery = Delivery.objects.get(recipient__line=1)
     assert p0["custom_args"] == {"breachdesk_ref": f"d{delivery.pk}"}
     assert (delivery.state, delivery.provider) == ("sent", "sendgrid")
@@ -333,3 +338,23 @@ def test_connection_refused_is_retried_because_nothing_was_sent():
         channel.post({"personalizations": []}, recipient="batch")
     assert caught.value.retryable
     assert not caught.value.outcome_unknown
+
+
+@pytest.mark.django_db
+def test_the_sweep_restarts_abandoned_work_but_not_a_live_worker(
+    ca_breach, assignee, settings, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATIONS_EMAIL_BATCH = 2
+    campaign = prepared(ca_breach, assignee, people(4))
+    with time_machine.travel(LATER, tick=False):
+        services.campaign_start(campaign_id=campaign.pk, actor=assignee)  # tasks never ran
+        chunk_lease(campaign_id=campaign.pk)  # a live worker holds one chunk
+        assert services.campaigns_sweep()["restarted"] == 0
+    with (
+        time_machine.travel(LATER + timedelta(minutes=10), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert services.campaigns_sweep()["restarted"] == 1  # its lease expired
+    campaign.refresh_from_db()
+    assert by_state(campaign) == {"sent": 4}
+    assert campaign.status == "completed"

@@ -168,11 +168,12 @@ def test_single_message_send_is_exactly_once_per_key_and_takes_receipts(
     assert len(sendgrid.received) == 1
     [request] = sendgrid.received
     args = request.json()["personalizations"][0]["custom_args"]
-    assert args["breachdesk_ref"] == f"m{message.pk}"
+    assert args["breachdesk_receipt_ref"] == f"m{message.pk}"
+    assert args["breachdesk_ref"] == "filing-17-notice"
     with pytest.raises(Exception, match="already used for a different message"):
         outbound.send(**{**kwargs, "body": "other text"})
 
-    receipt = {**event(message, "delivered", "ev-m1"), "breachdesk_ref": f"m{message.pk}"}
+    receipt = {**event(message, "delivered", "ev-m1"), **args}
     assert post_sendgrid(webhook_key, [receipt]).status_code == 200
     message.refresh_from_db()
     assert message.state == "delivered"

@@ -1,3 +1,4 @@
+import base64
 from datetime import timedelta
 
 from django.conf import settings
@@ -5,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from breachdesk.timeutils import now_utc
@@ -24,6 +26,11 @@ DEMO_USERS = (
     ("analyst", "analyst", "breachdesk-analyst"),
     ("viewer", "viewer", "breachdesk-viewer"),
 )
+# DPO and admin accounts sign in with a TOTP code too. The demo accounts share the RFC 6238
+# test secret so that a newcomer can add it to any authenticator app, or print the current
+# code with `python manage.py totp_code dpo` (DEBUG only). Never use this outside a demo.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238 test vector
+DEMO_TOTP_SECRET = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()  # as apps want it
 
 
 class Command(BaseCommand):
@@ -50,6 +57,11 @@ class Command(BaseCommand):
             user.is_superuser = group == "admin"
             user.save()
             user.groups.set([Group.objects.get(name=group)])
+            if group in settings.BREACHDESK_2FA_GROUPS:
+                TOTPDevice.objects.filter(user=user).delete()
+                TOTPDevice.objects.create(
+                    user=user, name="Demo authenticator", key=DEMO_TOTP_KEY, confirmed=True
+                )
             users[username] = user
         Organization.objects.get_or_create(
             defaults=dict(
@@ -72,6 +84,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         for username, group, password in DEMO_USERS:
             self.stdout.write(f"  login {username:<8} password {password:<20} role {group}")
+        self.stdout.write(
+            f"  dpo and admin also need a TOTP code: add the secret {DEMO_TOTP_SECRET} to an\n"
+            "    authenticator app, or print the current code with "
+            "`.venv/bin/python manage.py totp_code dpo`"
+        )
         self.stdout.write(f"  API token (dpo): {token.key}")
         self.stdout.write(
             f"  Alert intake token (integration demo-monitoring, generic): {alerts_token}\n"

@@ -1,0 +1,230 @@
+"""Reads for the workspace dashboard: open incidents by urgency, counters, monthly charts.
+
+Every function runs a fixed number of queries whatever the register's size; the dashboard
+benchmark (bench/dashboard.py) keeps them honest on 100,000 incidents.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
+
+from incidents.models import Assessment, Incident, Obligation
+from incidents.models.obligation import ObligationStatus
+from incidents.status import OPEN_STATUSES, IncidentStatus
+
+AUTHORITY = "supervisory_authority"
+
+
+def _open_incidents():
+    return Incident.objects.filter(status__in=OPEN_STATUSES, archived_at__isnull=True)
+
+
+def incidents_open_by_urgency(*, limit: int = 100) -> list[Incident]:
+    """Open incidents, the one with the most urgent pending deadline first (then the ones
+    with no running clock, newest first). Each row carries `next_obligation` (or None) and
+    `current_assessment` (or None). Three queries."""
+    pending = Obligation.objects.filter(
+        incident=OuterRef("pk"), status=ObligationStatus.PENDING, due_at__isnull=False
+    ).order_by("due_at", "id")
+    rows = list(
+        _open_incidents()
+        .select_related("assignee")
+        .annotate(
+            next_due=Subquery(pending.values("due_at")[:1]),
+            next_obligation_id=Subquery(pending.values("id")[:1]),
+        )
+        .order_by(F("next_due").asc(nulls_last=True), "-created_at", "-id")
+        .prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.order_by("-version").only(
+                    "id", "incident_id", "version", "risk_level", "kind"
+                ),
+                to_attr="assessments_newest_first",
+            )
+        )[:limit]
+    )
+    obligations = Obligation.objects.in_bulk(
+        [row.next_obligation_id for row in rows if row.next_obligation_id]
+    )
+    for row in rows:
+        row.next_obligation = obligations.get(row.next_obligation_id)
+        row.current_assessment = (
+            row.assessments_newest_first[0] if row.assessments_newest_first else None
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class Counters:
+    open: int
+    triage: int
+    awaiting_decision: int
+    overdue: int
+
+
+def dashboard_counters(*, now: datetime) -> Counters:
+    """Triage, awaiting a DPO decision (assessing), overdue (a pending deadline passed).
+    One query over the open incidents only (closed ones never reach the obligation table)."""
+    past_due = Obligation.objects.filter(
+        incident=OuterRef("pk"), status=ObligationStatus.PENDING, due_at__lt=now
+    )
+    counts = _open_incidents().aggregate(
+        open=Count("pk"),
+        triage=Count("pk", filter=Q(status=IncidentStatus.TRIAGE)),
+        awaiting=Count("pk", filter=Q(status=IncidentStatus.ASSESSING)),
+        overdue=Count("pk", filter=Q(Exists(past_due))),
+    )
+    return Counters(
+        open=counts["open"],
+        triage=counts["triage"],
+        awaiting_decision=counts["awaiting"],
+        overdue=counts["overdue"],
+    )
+
+
+def _months(now: datetime, count: int) -> list[datetime]:
+    """The first instants (UTC) of the last `count` calendar months, oldest first."""
+    first = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    months = [first]
+    for _ in range(count - 1):
+        months.append((months[-1] - timedelta(days=1)).replace(day=1))
+    return months[::-1]
+
+
+def _month_of(field: str, axis: list[datetime]) -> Case:
+    """The month index (0 = oldest) of `field`, as plain comparisons: no per-row function
+    call, so SQLite and PostgreSQL answer from the column alone."""
+    return Case(
+        *(
+            When(**{f"{field}__gte": start}, then=Value(i))
+            for i, start in reversed(list(enumerate(axis)))
+        ),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    month: datetime
+    count: int
+
+
+def incidents_per_month(*, now: datetime, months: int = 12) -> list[MonthCount]:
+    """Incidents recorded per calendar month (UTC), oldest first, empty months included."""
+    axis = _months(now, months)
+    counts = Incident.objects.aggregate(
+        **{
+            f"m{i}": Count(
+                "pk",
+                filter=Q(created_at__gte=start)
+                & (Q(created_at__lt=axis[i + 1]) if i + 1 < len(axis) else Q()),
+            )
+            for i, start in enumerate(axis)
+        }
+    )
+    return [MonthCount(month=m, count=counts[f"m{i}"]) for i, m in enumerate(axis)]
+
+
+class ElapsedSeconds(Func):
+    """Seconds from `start` to `end` (two timestamp columns), computed by the database
+    itself: Django's datetime subtraction calls back into Python for every row on SQLite."""
+
+    output_field = FloatField()
+    arity = 2
+
+    def __init__(self, start: str, end: str, **extra):
+        super().__init__(end, start, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="EXTRACT(EPOCH FROM (%(expressions)s))::double precision",
+            arg_joiner=" - ",
+            **extra,
+        )
+
+
+@dataclass(frozen=True)
+class MonthDelay:
+    month: datetime
+    count: int
+    median_hours: float | None
+    worst_hours: float | None
+
+
+def authority_delay_per_month(*, now: datetime, months: int = 12) -> list[MonthDelay]:
+    """Time from awareness (the clock start) to the authority notification, per month of
+    notification: median and worst, in hours. One query: the database ranks the delays per
+    month and returns only the middle one or two rows of each month."""
+    axis = _months(now, months)
+    delay = ElapsedSeconds("clock_started_at", "met_at")
+    month = F("month")
+    ranked = (
+        Obligation.objects.filter(
+            audience=AUTHORITY,
+            status__in=[ObligationStatus.MET, ObligationStatus.LATE],
+            met_at__gte=axis[0],
+            clock_started_at__isnull=False,
+        )
+        .annotate(month=_month_of("met_at", axis), delay=delay)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[month], order_by=[F("delay").asc(), "id"]),
+            n=Window(Count("pk"), partition_by=[month]),
+            worst=Window(Max("delay"), partition_by=[month]),
+        )
+        .filter(Q(rank=(F("n") + 1) / 2) | Q(rank=F("n") / 2 + 1))
+        .values_list("month", "delay", "n", "worst")
+    )
+    middle: dict[int, list[float]] = {}
+    stats: dict[int, tuple[int, float]] = {}
+    for index, value, n, worst in ranked:
+        middle.setdefault(index, []).append(_hours(value))
+        stats[index] = (n, _hours(worst))
+    result = []
+    for i, start in enumerate(axis):
+        n, worst = stats.get(i, (0, None))
+        values = middle.get(i)
+        result.append(
+            MonthDelay(
+                month=start,
+                count=n,
+                median_hours=sum(values) / len(values) if values else None,
+                worst_hours=worst,
+            )
+        )
+    return result
+
+
+def _hours(seconds: float) -> float:
+    # julianday() arithmetic on SQLite is a float of days: round to the millisecond.
+    return round(max(seconds, 0), 3) / 3600

@@ -1,0 +1,110 @@
+"""A campaign sends an APPROVED notice version (issue 12 on top of issue 11)."""
+
+import pytest
+from django.test import override_settings
+
+from notifications.models import Delivery, Rendition
+from notifications.notices.models import NoticeVersion
+from notifications.notices.render import render
+from tests.notifications.fakes import FakeSendGrid
+
+
+def version_of(notice: dict) -> NoticeVersion:
+    return NoticeVersion.objects.get(notice_id=notice["id"], number=1)
+
+
+def create(api, incident, version_id):
+    return api["dpo"].post(
+        f"/api/v1/incidents/{incident}/campaigns/",
+        {"name": "Notice to customers", "channels": ["email"], "notice_version": version_id},
+        format="json",
+    )
+
+
+@pytest.mark.django_db
+def test_only_an_approved_notice_version_can_be_sent(
+    api, incident, drafted, django_capture_on_commit_callbacks
+):
+    [notice] = drafted
+    version = version_of(notice)
+    refused = create(api, incident, version.pk)
+    assert refused.status_code == 409
+    assert refused.json()["field"] == "notice_version"
+    assert "not approved" in refused.json()["detail"]
+    assert create(api, incident, 999_999).status_code == 404
+    by_notice = api["dpo"].post(
+        f"/api/v1/incidents/{incident}/campaigns/",
+        {"name": "N", "channels": ["sms"], "notice": notice["id"]},
+        format="json",
+    )
+    assert by_notice.status_code == 409
+    assert by_notice.json()["field"] == "notice"
+
+    approved = api["dpo"].post(
+        f"/api/v1/notices/{notice['id']}/approve/", {"version": 1}, format="json"
+    )
+    assert approved.status_code == 200, approved.content
+    created = api["dpo"].post(
+        f"/api/v1/incidents/{incident}/campaigns/",
+        {"name": "Notice to customers", "channels": ["email"], "notice": notice["id"]},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    campaign_id = created.json()["id"]
+    assert created.json()["notice_version"] == version.pk
+    rows = [
+        {"email": "ann@example.com", "name": "Ann <b>&</b>", "language": "en"},
+        {"email": "bernd@example.de", "name": "Bernd", "language": "de"},
+        {"email": "chloe@example.fr", "name": "Chloé", "language": "fr"},  # no fr version
+    ]
+    imported = api["dpo"].post(
+        f"/api/v1/campaigns/{campaign_id}/recipients/", {"rows": rows}, format="json"
+    )
+    assert imported.json()["accepted"] == 3
+
+    with (
+        FakeSendGrid() as fake,
+        override_settings(SENDGRID_API_KEY="SG.k", SENDGRID_API_HOST=fake.url),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        started = api["dpo"].post(f"/api/v1/campaigns/{campaign_id}/start/")
+    assert started.status_code == 202, started.content
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
+    english = render(version, "email", "en")
+    bodies = [r.json() for r in fake.received]
+    in_english = [b for b in bodies if b["subject"] == english.subject]
+    for body in in_english:
+        assert body["content"][0]["value"] == english.text.replace("[[name]]", "{{name}}")
+        assert "{{name__html}}" in body["content"][1]["value"]
+    by_email = {p["to"][0]["email"]: p for b in in_english for p in b["personalizations"]}
+    assert set(by_email) == {"ann@example.com", "chloe@example.fr"}  # fr falls back to en
+    assert by_email["ann@example.com"]["substitutions"] == {
+        "{{name}}": "Ann <b>&</b>",
+        "{{name__html}}": "Ann &lt;b&gt;&amp;&lt;/b&gt;",
+    }
+    german = render(version, "email", "de")
+    assert [b["subject"] for b in bodies].count(german.subject) == 1
+    sources = set(Rendition.objects.values_list("source", flat=True))
+    assert sources == {f"notice-version:{version.pk}:en", f"notice-version:{version.pk}:de"}
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_approval_stops_the_start(api, incident, drafted):
+    [notice] = drafted
+    version = version_of(notice)
+    api["dpo"].post(f"/api/v1/notices/{notice['id']}/approve/", {"version": 1}, format="json")
+    campaign_id = create(api, incident, version.pk).json()["id"]
+    api["dpo"].post(
+        f"/api/v1/campaigns/{campaign_id}/recipients/",
+        {"rows": [{"email": "ann@example.com"}]},
+        format="json",
+    )
+    edit = api["analyst"].patch(
+        f"/api/v1/notices/{notice['id']}/",
+        {"based_on": 1, "blocks": {"measures_taken": {"en": "We closed the gap."}}},
+        format="json",
+    )
+    assert edit.status_code == 200, edit.content
+    refused = api["dpo"].post(f"/api/v1/campaigns/{campaign_id}/start/")
+    assert refused.status_code == 409
+    assert not Delivery.objects.exists()
