@@ -19,6 +19,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django_q.models import Schedule
 
+from breachdesk.db import retry_on_lost_connection
 from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.models import Obligation
 from incidents.models.incident import EventKind
@@ -527,7 +528,12 @@ def _finish(outcomes: list[Outcome], *, now: datetime, report: SweepReport) -> N
     if not outcomes:
         return
     try:
-        verdicts = reminder_finish_many(outcomes, now=now)
+        # The providers have answered: the outcomes must be recorded even if the database
+        # connection dropped meanwhile, or a later sweep would send the reminders again.
+        verdicts = retry_on_lost_connection(
+            lambda: reminder_finish_many(outcomes, now=now),
+            what="recording reminders' outcomes",
+        )
     except Exception:
         if len(outcomes) > 1:
             for item in outcomes:
@@ -635,6 +641,8 @@ SCHEDULES = {
     "intake-idempotency-prune": ("incidents.intake.services.idempotency_prune", 60),
     # Raw payloads of alerts that no incident took are deleted after 90 days (configurable).
     "intake-payload-purge": ("incidents.intake.services.alert_payloads_purge", 24 * 60),
+    # Query-planner statistics of the embedded SQLite database (PostgreSQL keeps its own).
+    "database-optimize": ("breachdesk.db.database_optimize", 24 * 60),
 }
 
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 REPLAY_WINDOW_SECONDS = 300
 # Schemes whose timestamp is not covered by the signature: each signature is accepted once.
 SEEN_SIGNATURE_SCHEMES = frozenset({"sentry"})
-TOKEN_PREFIX = "bdi_"  # noqa: S105 - a public marker, not a secret
+TOKEN_PREFIX = "bdi_"  # noqa: S105  # nosec B105  # a public marker, not a secret
 PREFIX_LENGTH = 12  # "bdi_" + 8 characters: enough to tell tokens apart, useless to guess
 
 

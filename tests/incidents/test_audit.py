@@ -195,7 +195,7 @@ def test_checkpoint_api_needs_the_audit_permission(api):
 def test_migration_rekeys_an_intact_unkeyed_chain_and_refuses_a_broken_one(chain):
     _recompute_unkeyed_from(chain, 0)  # the chain as an earlier version stored it
     assert "keyed hash" in verify()
-    migration = importlib.import_module("incidents.migrations.0009_audit_chain_keyed")
+    migration = importlib.import_module("incidents.migrations.0010_audit_chain_keyed")
     migration.keyed(django_apps, None)
     assert verify() == "ok"
     _recompute_unkeyed_from(chain, 0)

@@ -43,6 +43,6 @@ def unkeyed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("incidents", "0008_event_kind_notices")]
+    dependencies = [("incidents", "0009_list_and_due_indexes")]
 
     operations = [migrations.RunPython(keyed, unkeyed)]
