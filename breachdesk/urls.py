@@ -1,16 +1,22 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
-from breachdesk import health
+from breachdesk import health, metrics
 
 urlpatterns = [
     # The admin signs in through the workspace (password, then the second factor).
     path("admin/login/", RedirectView.as_view(url="/login/", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves its start-up script as a file: no inline script for the CSP.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/v1/", include("incidents.urls")),
     path("api/v1/", include("incidents.intake.urls")),
     path("api/v1/", include("notifications.urls")),
@@ -18,5 +24,7 @@ urlpatterns = [
     path("notices/", include("notifications.notices.public_urls")),
     path("api/v1/", include("notifications.filings.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.healthz_live, name="healthz-live"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("", include("breachdesk.web.urls")),
 ]

@@ -1,8 +1,12 @@
 """Settings shared by every environment. Environment-specific modules import from here."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+
+from breachdesk.logs import logging_config
 
 from .env import env_int, env_list, env_str
 
@@ -24,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from the package, not a CDN
     "django_q",
     "axes",
     "django_otp",
@@ -48,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "breachdesk.urls"
@@ -63,6 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",  # {{ CSP_NONCE }} for inline <script nonce>
             ],
         },
     },
@@ -128,6 +135,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One JSON parser for the whole API: size and depth limits, 400/413 in JSON.
+    "DEFAULT_PARSER_CLASSES": ["breachdesk.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "breachdesk.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -160,6 +169,28 @@ SPECTACULAR_SETTINGS = {
         "EvidenceChannelEnum": "incidents.models.obligation.EVIDENCE_CHANNELS",
     },
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Content-Security-Policy on every response (django-csp): only this origin's scripts, and
+# inline scripts only with the per-request nonce (`<script nonce="{{ CSP_NONCE }}">`).
+# Styles may be inline (Swagger UI and Redoc inject them); nothing loads from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -219,6 +250,10 @@ BREACHDESK_BASE_URL = env_str("BREACHDESK_BASE_URL", "http://127.0.0.1:8000")
 # stay with it (GDPR Art. 33(5) documentation). 0 keeps everything.
 BREACHDESK_INTAKE_UNLINKED_PAYLOAD_DAYS = env_int("BREACHDESK_INTAKE_UNLINKED_PAYLOAD_DAYS", 90)
 
+# Key of the audit trail's HMAC chain and of its checkpoints (docs/audit.md). Changing it
+# makes the existing chain unverifiable: set it once, keep it like a database password.
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "")
+
 # Encryption at rest for personal data of affected people (comma-separated Fernet keys,
 # newest first, so keys can be rotated).
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
@@ -228,18 +263,18 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MB bodies
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # The provider libraries log whole request bodies (recipients' addresses and names, and
-    # python_http_client even the API key) at DEBUG/INFO: never below WARNING. WeasyPrint
-    # logs every rendering step at INFO; only its warnings matter.
-    "loggers": {
-        "python_http_client": {"level": "WARNING"},
-        "twilio.http_client": {"level": "WARNING"},
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# --- Operations (issue 15): logs, metrics, health ------------------------------------------
+# Logs: one console handler; LOG_FORMAT=json (production default) or text; e-mail addresses and
+# phone numbers are redacted from every record (breachdesk/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+LOGGING = logging_config(level=env_str("LOG_LEVEL", "INFO"), fmt=LOG_FORMAT)
+# Every request is counted and timed for /metrics and logged as one structured line.
+MIDDLEWARE = ["breachdesk.metrics.RequestMetricsMiddleware", *MIDDLEWARE]
+# /metrics answers a bearer token or a client address in these networks (default loopback).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1/32", "::1/128"])
+METRICS_LATENESS_WINDOW = timedelta(hours=1)
+# /healthz fails when no worker showed a sign of life for this long, or when a schedule is
+# this far past its next run (nobody runs the scheduler).
+HEALTH_WORKER_MAX_SILENCE_SECONDS = env_int("HEALTH_WORKER_MAX_SILENCE_SECONDS", 180)
+HEALTH_SCHEDULE_GRACE_SECONDS = env_int("HEALTH_SCHEDULE_GRACE_SECONDS", 120)
