@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format venv migrate demo bench-export clean
+.PHONY: run test lint format venv migrate demo bench bench-export run-prod-local clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,8 +44,19 @@ format: venv
 
 test: venv
 	$(PY) -m ruff check .
+	$(PY) -m bandit -q -r breachdesk incidents notifications -x '*/migrations/*'
 	$(PY) manage.py rules_check
 	$(PY) -m pytest -q
+
+# The production shape on one machine: PostgreSQL + Redis (Debian packages, loopback),
+# 2 gunicorn workers and 2 qcluster workers with production settings. See docs/deploy.md.
+run-prod-local: venv
+	.ci/prod-local
+
+# Every benchmark on SQLite and on PostgreSQL with Redis; rewrites bench/RESULTS.md's
+# generated section. Minutes, not in CI. See bench/run.sh for the knobs.
+bench: venv
+	bench/run.sh
 
 bench-export: venv
 	$(PY) bench/export_register.py --incidents 100000

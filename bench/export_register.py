@@ -50,7 +50,7 @@ def populate(total: int) -> None:
                 reference=f"BD-BENCH-{i:07d}",
                 title=f"Benchmark incident {i}",
                 summary="Lost laptop with customer records; details in the case file.",
-                status=("triage", "not_notifiable", "dismissed", "authority_notified")[i % 4],
+                status=("triage", "not_notifiable", "dismissed", "notifying")[i % 4],
                 decision_reason="Trusted recipient" if i % 4 == 1 else "",
                 status_changed_at=at,
                 created_at=at,

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from breachdesk import health
+from breachdesk import health, metrics
 
 urlpatterns = [
     # The admin signs in through the workspace (password, then the second factor).
@@ -18,5 +18,7 @@ urlpatterns = [
     path("notices/", include("notifications.notices.public_urls")),
     path("api/v1/", include("notifications.filings.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.healthz_live, name="healthz-live"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("", include("breachdesk.web.urls")),
 ]

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from breachdesk.api.pagination import PageOrKeysetPagination
 from breachdesk.api.permissions import has_perm
 from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import iso, now_utc
@@ -62,6 +63,7 @@ def _out(incident: Incident, request) -> dict:
 
 class IncidentListCreateApi(generics.ListAPIView):
     serializer_class = IncidentOutputSerializer
+    pagination_class = PageOrKeysetPagination
     filterset_class = IncidentFilter
     filter_backends = [
         *generics.ListAPIView.filter_backends,

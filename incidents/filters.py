@@ -37,7 +37,9 @@ class AwareDateTimeFilter(django_filters.Filter):
 
 
 class IncidentFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices)
+    # An incident has one status, so `status IN (...)` cannot repeat a row: no DISTINCT (the
+    # filter's default would make the page count a SELECT DISTINCT over every column).
+    status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices, distinct=False)
     source = django_filters.ChoiceFilter(choices=IncidentSource.choices)
     role = django_filters.ChoiceFilter(choices=IncidentRole.choices)
     authority_notified = django_filters.BooleanFilter(

@@ -30,7 +30,8 @@ def incident_list() -> QuerySet[Incident]:
     return (
         Incident.objects.select_related("reporter", "assignee")
         .prefetch_related(
-            Prefetch("assessments", queryset=current, to_attr="assessments_newest_first")
+            Prefetch("assessments", queryset=current, to_attr="assessments_newest_first"),
+            "controllers",  # one query per page, not one per incident
         )
         .annotate(**_alert_summary(), **notified_facts())
     )
@@ -115,7 +116,7 @@ def obligations_upcoming(*, now: datetime, hours: int) -> QuerySet[Obligation]:
     return (
         obligations_clock_running()
         .filter(Q(due_at__lte=horizon) | Q(due_at__isnull=True, soft_due_at__lte=horizon))
-        .select_related("incident", "rule")
+        .select_related("incident", "rule", "party")
         .order_by(Coalesce("due_at", "soft_due_at"), "id")
     )
 
@@ -194,3 +195,20 @@ def authority_registry() -> Registry:
 def organization_current() -> Organization | None:
     """The installation's organisation profile, None until one is created."""
     return Organization.objects.order_by("pk").first()
+
+
+def obligations_due_counts(*, now: datetime, within_hours: tuple[int, ...] = (24, 72)) -> dict:
+    """Pending obligations already past their deadline, and due within each horizon (metrics).
+
+    A deadline is the hard `due_at`, or the internal target when there is no hard one.
+    """
+    pending = Obligation.objects.filter(status=ObligationStatus.PENDING)
+    deadline = Q(due_at__isnull=False) & Q(due_at__lt=now)
+    counts = {"overdue": pending.filter(deadline | Q(due_at__isnull=True, soft_due_at__lt=now))}
+    for hours in within_hours:
+        horizon = now + timedelta(hours=hours)
+        counts[f"due_{hours}h"] = pending.filter(
+            Q(due_at__gte=now, due_at__lte=horizon)
+            | Q(due_at__isnull=True, soft_due_at__gte=now, soft_due_at__lte=horizon)
+        )
+    return {name: queryset.count() for name, queryset in counts.items()}

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from incidents.models import Incident, Obligation, Organization
@@ -22,6 +22,7 @@ from notifications.models import (
     CalendarFeedToken,
     EscalationLadder,
     OnCallContact,
+    OutboxMessage,
     ReminderAttempt,
 )
 
@@ -227,3 +228,16 @@ def reminder_lateness(*, since: datetime | None = None) -> dict[str, float | int
         "max": round(values[-1], 3),
         "mean": round(sum(values) / len(values), 3),
     }
+
+
+# --- operations metrics ---------------------------------------------------------------------
+
+
+def delivery_counts() -> list[tuple[str, str, str, int]]:
+    """(channel, provider, status, count) over the whole delivery log."""
+    rows = (
+        OutboxMessage.objects.order_by()
+        .values_list("channel", "provider", "status")
+        .annotate(n=Count("pk"))
+    )
+    return [(channel, provider, status, n) for channel, provider, status, n in rows]

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django_q.models import Schedule
 
+from breachdesk.db import retry_on_lost_connection
 from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.models import Obligation
 from incidents.models.incident import EventKind
@@ -430,8 +431,13 @@ def _send_claim(claim: Claim, *, now: datetime, report: SweepReport) -> None:
     # Measured, not decided: the clock is read again once the providers have answered, so
     # lateness includes scheduling delay, queueing and provider latency.
     sent_at = max(now, now_utc())
-    outcome = reminder_finish(
-        claim=claim, recipients=recipients, results=results, sent_at=sent_at, now=now
+    # The providers have answered: the outcome must be recorded even if the database
+    # connection dropped meanwhile, or a later sweep would send the reminder again.
+    outcome = retry_on_lost_connection(
+        lambda: reminder_finish(
+            claim=claim, recipients=recipients, results=results, sent_at=sent_at, now=now
+        ),
+        what="recording a reminder's outcome",
     )
     if outcome == AttemptStatus.SENT:
         report.sent += 1
@@ -516,6 +522,8 @@ SCHEDULES = {
     "intake-idempotency-prune": ("incidents.intake.services.idempotency_prune", 60),
     # Raw payloads of alerts that no incident took are deleted after 90 days (configurable).
     "intake-payload-purge": ("incidents.intake.services.alert_payloads_purge", 24 * 60),
+    # Query-planner statistics of the embedded SQLite database (PostgreSQL keeps its own).
+    "database-optimize": ("breachdesk.db.database_optimize", 24 * 60),
 }
 
 

@@ -1,8 +1,11 @@
 """Settings shared by every environment. Environment-specific modules import from here."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+
+from breachdesk.logs import logging_config
 
 from .env import env_int, env_list, env_str
 
@@ -228,18 +231,18 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MB bodies
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # The provider libraries log whole request bodies (recipients' addresses and names, and
-    # python_http_client even the API key) at DEBUG/INFO: never below WARNING. WeasyPrint
-    # logs every rendering step at INFO; only its warnings matter.
-    "loggers": {
-        "python_http_client": {"level": "WARNING"},
-        "twilio.http_client": {"level": "WARNING"},
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# --- Operations (issue 15): logs, metrics, health ------------------------------------------
+# Logs: one console handler; LOG_FORMAT=json (production default) or text; e-mail addresses and
+# phone numbers are redacted from every record (breachdesk/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+LOGGING = logging_config(level=env_str("LOG_LEVEL", "INFO"), fmt=LOG_FORMAT)
+# Every request is counted and timed for /metrics and logged as one structured line.
+MIDDLEWARE = ["breachdesk.metrics.RequestMetricsMiddleware", *MIDDLEWARE]
+# /metrics answers a bearer token or a client address in these networks (default loopback).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1/32", "::1/128"])
+METRICS_LATENESS_WINDOW = timedelta(hours=1)
+# /healthz fails when no worker showed a sign of life for this long, or when a schedule is
+# this far past its next run (nobody runs the scheduler).
+HEALTH_WORKER_MAX_SILENCE_SECONDS = env_int("HEALTH_WORKER_MAX_SILENCE_SECONDS", 180)
+HEALTH_SCHEDULE_GRACE_SECONDS = env_int("HEALTH_SCHEDULE_GRACE_SECONDS", 120)

@@ -1,7 +1,7 @@
 """Production: everything from the environment; missing secrets stop start-up."""
 
 from .base import *  # noqa: F403
-from .base import database_from_env
+from .base import MIDDLEWARE, database_from_env, logging_config
 from .env import env_bool, env_int, env_list, env_str
 
 DEBUG = False
@@ -21,7 +21,20 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Production shape (issue 15): static files by WhiteNoise, JSON logs --------------------
+# gunicorn serves the admin's and the API docs' static files itself (compressed, hashed names,
+# cached forever); `manage.py collectstatic` fills STATIC_ROOT before start.
+MIDDLEWARE = [
+    *MIDDLEWARE[: MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1],
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1 :],
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+LOGGING = logging_config(level=env_str("LOG_LEVEL", "INFO"), fmt=LOG_FORMAT)
+# Load balancers and Prometheus probe over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz", r"^metrics$"]

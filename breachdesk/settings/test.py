@@ -6,7 +6,7 @@ from .base import *  # noqa: F403
 from .base import Q_CLUSTER, REST_FRAMEWORK, database_from_env
 from .devkeys import TEST_FIELD_ENCRYPTION_KEY
 
-SECRET_KEY = "test-only-key"  # noqa: S105
+SECRET_KEY = "test-only-key"  # noqa: S105  # nosec B105  # tests only
 DEBUG = False
 DATABASES = {"default": database_from_env("sqlite:///:memory:")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

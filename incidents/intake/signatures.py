@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Mapping
 
 REPLAY_WINDOW_SECONDS = 300
-TOKEN_PREFIX = "bdi_"  # noqa: S105 - a public marker, not a secret
+TOKEN_PREFIX = "bdi_"  # noqa: S105  # nosec B105  # a public marker, not a secret
 PREFIX_LENGTH = 12  # "bdi_" + 8 characters: enough to tell tokens apart, useless to guess
 
 

@@ -85,7 +85,7 @@ def alert_repeat(
     else:
         where = "integration_id = %s AND dedup_key = %s AND resolved_at IS NULL"
         params += [integration_id, dedup_key]
-    row = _one(f"UPDATE intake_alert SET {sets} WHERE {where} {_RETURNING}", params)  # noqa: S608
+    row = _one(f"UPDATE intake_alert SET {sets} WHERE {where} {_RETURNING}", params)  # noqa: S608  # nosec B608  # fixed SQL text
     return AlertRow(*row, dedup_key=dedup_key) if row else None
 
 
@@ -104,7 +104,7 @@ class Group:
         """(SELECT columns ..., params)."""
         statuses = ", ".join(["%s"] * len(self.open_statuses))
         return (
-            f"SELECT {columns} FROM intake_alert g "  # noqa: S608
+            f"SELECT {columns} FROM intake_alert g "  # noqa: S608  # nosec B608  # fixed columns
             "INNER JOIN incidents_incident gi ON gi.id = g.incident_id "
             "WHERE g.integration_id = %s AND g.group_key = %s AND g.last_seen_at >= %s "
             f"AND gi.archived_at IS NULL AND gi.status IN ({statuses}) "
@@ -134,7 +134,7 @@ def alert_upsert(values: Mapping[str, Any], group: Group | None) -> AlertRow:
         placeholders.append(f"({subquery})")
         params += group_params
     row = _one(
-        f"INSERT INTO intake_alert ({', '.join(columns)}) "  # noqa: S608
+        f"INSERT INTO intake_alert ({', '.join(columns)}) "  # noqa: S608  # nosec B608  # model columns
         f"VALUES ({', '.join(placeholders)}) "
         "ON CONFLICT (integration_id, dedup_key) WHERE resolved_at IS NULL DO UPDATE SET "
         "occurrences = intake_alert.occurrences + 1, "

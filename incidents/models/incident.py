@@ -201,7 +201,17 @@ class Incident(models.Model):
                 name="incident_records_range_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # The register's sort key (newest first), so a page is an index walk whatever the
+            # table's size; the partial one serves the default list (archived hidden).
+            models.Index(fields=["-created_at", "-id"], name="incident_recent"),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=models.Q(archived_at__isnull=True),
+                name="incident_live_recent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"

@@ -158,6 +158,20 @@ class Obligation(models.Model):
                 name="obligation_late_has_reason",
             ),
         ]
+        indexes = [
+            # "What is due next" reads pending obligations only: met, late and waived ones
+            # (most of a long-lived register) are not in these indexes at all.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(status="pending"),
+                name="obligation_pending_due",
+            ),
+            models.Index(
+                fields=["soft_due_at", "id"],
+                condition=models.Q(status="pending", due_at__isnull=True),
+                name="obligation_pending_soft",
+            ),
+        ]
 
     def __str__(self) -> str:
         key = f" [{self.recipient_key}]" if self.recipient_key else ""

@@ -180,7 +180,7 @@ def _store(batch: list[tuple], report: ImportReport) -> None:
     """Insert one batch; rows whose keyed hash is already there are dropped and counted."""
     table = Recipient._meta.db_table
     sql = (
-        f"INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608 (fixed identifiers)
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608  # nosec B608  # fixed identifiers
         f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT DO NOTHING"
     )
     with transaction.atomic(), connection.cursor() as cursor:

@@ -280,7 +280,7 @@ def deliveries_create(campaign: Campaign) -> int:
             rendition = rendition_for(campaign=campaign, channel=channel, language=language)
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"INSERT INTO {table} (campaign_id, recipient_id, channel, state, seq, "  # noqa: S608
+                    f"INSERT INTO {table} (campaign_id, recipient_id, channel, state, seq, "  # noqa: S608  # nosec B608  # model tables, fixed flag
                     "provider, provider_message_id, tries, error) "
                     f"SELECT campaign_id, id, %s, %s, %s + (ROW_NUMBER() OVER (ORDER BY id) - 1) "
                     f"/ %s, '', '', 0, '' FROM {recipients} "

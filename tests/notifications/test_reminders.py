@@ -524,6 +524,7 @@ def test_ensure_schedules_is_idempotent_by_name(capsys):
         "intake-idempotency-prune",
         "intake-payload-purge",
         "outbound-sweep",
+        "database-optimize",
     }
     [prune] = Schedule.objects.filter(name="intake-idempotency-prune")
     assert (prune.func, prune.minutes) == ("incidents.intake.services.idempotency_prune", 60)

@@ -32,13 +32,13 @@ class Command(BaseCommand):
             quote(model._meta.pk.column),
             quote(field.column),
         )
-        update = f"UPDATE {table} SET {column} = %s WHERE {pk} = %s"  # noqa: S608
+        update = f"UPDATE {table} SET {column} = %s WHERE {pk} = %s"  # noqa: S608  # nosec B608  # quoted model names
         changed, last = 0, None
         while True:
             after, params = ("", []) if last is None else (f"{pk} > %s AND ", [last])
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT {pk}, {column} FROM {table} "  # noqa: S608 (quoted names only)
+                    f"SELECT {pk}, {column} FROM {table} "  # noqa: S608  # nosec B608  # quoted names only
                     f"WHERE {after}{column} IS NOT NULL AND {column} <> '' "
                     f"ORDER BY {pk} LIMIT {BATCH}",
                     params,
