@@ -19,20 +19,37 @@ venv: $(VENV)/.installed
 migrate: venv
 	$(PY) manage.py migrate --noinput
 
+# Links printed by seed_demo and used in messages point at what actually runs.
+BASE_URL ?= http://$(HOST):$(PORT)
+
 demo: migrate
-	$(PY) manage.py seed_demo
+	BREACHDESK_BASE_URL=$(BASE_URL) $(PY) manage.py seed_demo
 	$(PY) manage.py ensure_schedules
 
 # Web server and django-q2 worker together on SQLite + the ORM broker; Ctrl-C stops both.
+# `set -m` runs each in its own process group, so Ctrl-C reaches only this shell, which asks
+# each to stop (SIGTERM: the worker finishes its task and exits in a few seconds) and kills
+# what is still running after STOP_SECONDS.
+STOP_SECONDS ?= 10
 run: demo
 	@echo ""
-	@echo "BreachDesk workspace: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/, API docs: http://$(HOST):$(PORT)/api/docs/)"
+	@echo "BreachDesk workspace: $(BASE_URL)/  (admin: $(BASE_URL)/admin/, API docs: $(BASE_URL)/api/docs/)"
 	@echo "Sign in with a demo login printed above (dpo/admin also ask for a code: $(PY) manage.py totp_code dpo)."
 	@echo "Press Ctrl-C to stop web and worker."
-	@trap 'kill 0' INT TERM; \
-	  $(PY) manage.py qcluster & \
-	  $(PY) manage.py runserver --noreload $(HOST):$(PORT) & \
-	  wait
+	@set -m; export BREACHDESK_BASE_URL=$(BASE_URL); \
+	  $(PY) manage.py qcluster & worker=$$!; \
+	  $(PY) manage.py runserver --noreload $(HOST):$(PORT) & web=$$!; \
+	  stopped=0; stop() { \
+	    [ $$stopped = 1 ] && return; stopped=1; trap - INT TERM; \
+	    echo ""; echo "Stopping web and worker..."; \
+	    kill -TERM $$web $$worker 2>/dev/null; \
+	    for _ in $$(seq 1 $$(( $(STOP_SECONDS) * 5 ))); do \
+	      kill -0 $$web 2>/dev/null || kill -0 $$worker 2>/dev/null || break; sleep 0.2; \
+	    done; \
+	    kill -KILL -- -$$web -$$worker 2>/dev/null; wait 2>/dev/null; echo "Stopped."; \
+	  }; \
+	  trap stop INT TERM; \
+	  wait -n; stop
 
 lint: venv
 	$(PY) -m ruff check .

@@ -14,7 +14,12 @@ def aware_utc(value: datetime, *, field: str = "datetime") -> datetime:
             f"{field} must include a UTC offset (ISO 8601, e.g. 2026-11-22T10:00:00Z).",
             field=field,
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput(
+            f"{field} is out of range: it must fall within the years 1-9999 in UTC.", field=field
+        ) from None
 
 
 def now_utc() -> datetime:

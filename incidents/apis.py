@@ -6,10 +6,12 @@ from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import filters, generics, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
@@ -32,6 +34,7 @@ from incidents.serializers import (
     ObligationOutputSerializer,
     OverrideInputSerializer,
     PartySerializer,
+    RegisterRecordSerializer,
     TransitionInputSerializer,
     WaiveInputSerializer,
 )
@@ -40,7 +43,7 @@ from incidents.services import incidents as incident_services
 from incidents.services import lifecycle
 from incidents.services import obligations as obligation_services
 from incidents.services import parties as party_services
-from incidents.services.audit import audit_export_lines
+from incidents.services.audit import audit_checkpoint, audit_export_lines
 
 CanView = has_perm("incidents.view_incident")
 
@@ -49,6 +52,7 @@ class TokenObtainApi(ObtainAuthToken):
     """Exchange a username and password for an API token (lockout after repeated failures)."""
 
     throttle_classes = [AnonRateThrottle]
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # the API's JSON parser only
 
 
 def _incident(pk: int) -> Incident:
@@ -340,6 +344,24 @@ class AuditListApi(generics.ListAPIView):
     queryset = AuditEntry.objects.order_by("seq")
 
 
+class AuditCheckpointOutputSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    hash = serializers.CharField()
+    issued_at = serializers.CharField()
+    signature = serializers.CharField()
+
+
+class AuditCheckpointApi(APIView):
+    """The signed head of the audit chain; keep it outside BreachDesk and pass it later to
+    `manage.py verify_audit --checkpoint` to detect a shortened or rewritten trail."""
+
+    permission_classes = [has_perm("incidents.view_auditentry")]
+
+    @extend_schema(responses=AuditCheckpointOutputSerializer)
+    def get(self, request):
+        return Response(audit_checkpoint().as_dict())
+
+
 class AuditExportApi(APIView):
     permission_classes = [has_perm("incidents.view_auditentry")]
 
@@ -402,17 +424,28 @@ class _Echo:
         return value
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV
+# injection"); an alert's title, set by any integration token, must not plant one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> object:
+    """A register value as a CSV cell: lists joined, text that a spreadsheet would run as a
+    formula prefixed with an apostrophe (shown as text, the value still readable)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ";".join(str(item) for item in value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_stream() -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(REGISTER_COLUMNS)
     for incident in selectors.register_rows():
-        record = _register_record(incident)
-        yield writer.writerow(
-            [
-                ";".join(value) if isinstance(value, list) else ("" if value is None else value)
-                for value in record.values()
-            ]
-        )
+        yield writer.writerow([csv_cell(value) for value in _register_record(incident).values()])
 
 
 def _json_stream() -> Iterator[str]:
@@ -435,7 +468,10 @@ class RegisterExportApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("as", str, enum=["csv", "json"], required=False)],
-        responses={(200, "text/csv"): str, (200, "application/json"): str},
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/json"): RegisterRecordSerializer(many=True),
+        },
     )
     def get(self, request):
         fmt = request.query_params.get("as", "csv")

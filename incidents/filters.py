@@ -16,6 +16,7 @@ class AwareDateTimeFormField(forms.DateTimeField):
     default_error_messages = {
         "invalid": "Enter an ISO 8601 timestamp with an offset, e.g. 2026-11-22T10:00:00Z.",
         "naive": "Timestamp must include a UTC offset, e.g. 2026-11-22T10:00:00Z.",
+        "out_of_range": "Timestamp is out of range: it must fall within the years 1-9999 in UTC.",
     }
 
     def to_python(self, value):
@@ -29,11 +30,34 @@ class AwareDateTimeFormField(forms.DateTimeField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if parsed.tzinfo is None:
             raise forms.ValidationError(self.error_messages["naive"], code="naive")
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="range") from None
 
 
 class AwareDateTimeFilter(django_filters.Filter):
     field_class = AwareDateTimeFormField
+
+
+class IdFormField(forms.IntegerField):
+    """A database id: a positive whole number that fits a 64-bit column."""
+
+    default_error_messages = {"invalid": "Enter an id: a whole number from 1 to 2^63 - 1."}
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)
+
+    def to_python(self, value):
+        if value not in self.empty_values and not str(value).strip().isdigit():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class IdFilter(django_filters.Filter):
+    """Filter on a foreign key by id; `1e20`, `-1` or `2^64` are a 400, not a database error."""
+
+    field_class = IdFormField
 
 
 class IncidentFilter(django_filters.FilterSet):

@@ -185,22 +185,22 @@ class AssessmentSummarySerializer(serializers.ModelSerializer):
 
 
 class IncidentOutputSerializer(serializers.ModelSerializer):
-    reporter = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    detected_at = AwareDateTimeField(read_only=True)
-    occurred_from = AwareDateTimeField(read_only=True)
-    occurred_to = AwareDateTimeField(read_only=True)
-    aware_at = AwareDateTimeField(read_only=True)
-    proposed_aware_at = AwareDateTimeField(read_only=True)
-    contained_at = AwareDateTimeField(read_only=True)
+    reporter = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    detected_at = AwareDateTimeField(read_only=True, allow_null=True)
+    occurred_from = AwareDateTimeField(read_only=True, allow_null=True)
+    occurred_to = AwareDateTimeField(read_only=True, allow_null=True)
+    aware_at = AwareDateTimeField(read_only=True, allow_null=True)
+    proposed_aware_at = AwareDateTimeField(read_only=True, allow_null=True)
+    contained_at = AwareDateTimeField(read_only=True, allow_null=True)
     created_at = AwareDateTimeField(read_only=True)
     updated_at = AwareDateTimeField(read_only=True)
     status_changed_at = AwareDateTimeField(read_only=True)
-    archived_at = AwareDateTimeField(read_only=True)
-    triaged_at = AwareDateTimeField(read_only=True)
-    source_notified_at = AwareDateTimeField(read_only=True)
+    archived_at = AwareDateTimeField(read_only=True, allow_null=True)
+    triaged_at = AwareDateTimeField(read_only=True, allow_null=True)
+    source_notified_at = AwareDateTimeField(read_only=True, allow_null=True)
     controllers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    source_party = serializers.PrimaryKeyRelatedField(read_only=True)
+    source_party = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     authority_notified_at = AwareDateTimeField(
         read_only=True,
         allow_null=True,
@@ -381,10 +381,10 @@ class OverrideInputSerializer(serializers.Serializer):
 class ObligationOutputSerializer(serializers.ModelSerializer):
     rule_version = serializers.IntegerField(source="rule.version", allow_null=True, default=None)
     party = serializers.SerializerMethodField()
-    clock_started_at = AwareDateTimeField()
-    due_at = AwareDateTimeField()
-    soft_due_at = AwareDateTimeField()
-    met_at = AwareDateTimeField()
+    clock_started_at = AwareDateTimeField(allow_null=True)
+    due_at = AwareDateTimeField(allow_null=True)
+    soft_due_at = AwareDateTimeField(allow_null=True)
+    met_at = AwareDateTimeField(allow_null=True)
     seconds_remaining = serializers.SerializerMethodField()
     soft_seconds_remaining = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
@@ -532,3 +532,41 @@ class AuditOutputSerializer(serializers.ModelSerializer):
             "prev_hash",
             "hash",
         ]
+
+
+class RegisterRecordSerializer(serializers.Serializer):
+    """One row of the Art. 33(5) register export (`?as=json` returns a list of them)."""
+
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    decision_reason = serializers.CharField(allow_blank=True)
+    source = serializers.CharField()
+    detected_at = AwareDateTimeField(allow_null=True)
+    aware_at = AwareDateTimeField(allow_null=True)
+    aware_basis = serializers.CharField(allow_blank=True)
+    occurred_from = AwareDateTimeField(allow_null=True)
+    occurred_to = AwareDateTimeField(allow_null=True)
+    contained_at = AwareDateTimeField(allow_null=True)
+    countries = serializers.ListField(child=serializers.CharField())
+    subjects_count = serializers.IntegerField(allow_null=True)
+    subjects_min = serializers.IntegerField(allow_null=True)
+    subjects_max = serializers.IntegerField(allow_null=True)
+    records_count = serializers.IntegerField(allow_null=True)
+    records_min = serializers.IntegerField(allow_null=True)
+    records_max = serializers.IntegerField(allow_null=True)
+    breach_types = serializers.ListField(child=serializers.CharField())
+    cause = serializers.CharField(allow_blank=True)
+    data_categories = serializers.ListField(child=serializers.CharField())
+    subject_categories = serializers.ListField(child=serializers.CharField())
+    likely_consequences = serializers.CharField(allow_blank=True)
+    measures_taken = serializers.CharField(allow_blank=True)
+    measures_proposed = serializers.CharField(allow_blank=True)
+    risk_level = serializers.CharField(allow_null=True)
+    assessment_version = serializers.IntegerField(allow_null=True)
+    communicate_subjects = serializers.BooleanField(allow_null=True)
+    authority_notified_at = AwareDateTimeField(allow_null=True)
+    authority_late = serializers.BooleanField(allow_null=True)
+    authority_delay_reason = serializers.CharField(allow_null=True, allow_blank=True)
+    archived_at = AwareDateTimeField(allow_null=True)
+    created_at = AwareDateTimeField()

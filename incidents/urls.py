@@ -42,6 +42,7 @@ urlpatterns = [
     path("parties/<int:pk>/", apis.PartyDetailApi.as_view(), name="party-detail"),
     path("audit/", apis.AuditListApi.as_view(), name="audit-list"),
     path("audit/export/", apis.AuditExportApi.as_view(), name="audit-export"),
+    path("audit/checkpoint/", apis.AuditCheckpointApi.as_view(), name="audit-checkpoint"),
     path("register/export/", apis.RegisterExportApi.as_view(), name="register-export"),
     path("organization/", apis_profile.OrganizationApi.as_view(), name="organization"),
     path("authorities/", apis_profile.AuthorityListApi.as_view(), name="authority-list"),

@@ -1,11 +1,26 @@
 """One-row validation shared by the model (full_clean), services and serializers."""
 
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import pycountry
 from django.core.exceptions import ValidationError
 
 from incidents.risk.values import TUPLE_FIELDS as LIST_VOCABULARIES
+
+# When something happened to personal data: not before computers kept it (1970), and not
+# later than now, give or take the clock skew of the client that reports it.
+EARLIEST_EVENT = datetime(1970, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def event_time_problem(value: datetime, now: datetime) -> str | None:
+    """Why `value` is not a plausible time of a breach event or of meeting a duty, or None."""
+    if value < EARLIEST_EVENT:
+        return "is before 1970-01-01T00:00:00Z: not a plausible time"
+    if value > now + FUTURE_TOLERANCE:
+        return "cannot be in the future (more than 5 minutes ahead of the server clock)"
+    return None
 
 
 @cache
@@ -39,6 +54,12 @@ def validate_regions(field: str, values: object) -> list[str]:
     return values
 
 
+# Counts above these are typing errors, not breaches: more people than live on Earth, more
+# records than any breach ever disclosed (the largest known are ~10^10).
+MAX_PEOPLE = 10_000_000_000
+MAX_RECORDS = 10**13
+
+
 def validate_residents(values: object) -> dict[str, int]:
     if not isinstance(values, dict):
         raise ValidationError({"residents": "Must be an object mapping region codes to counts."})
@@ -49,7 +70,32 @@ def validate_residents(values: object) -> dict[str, int]:
             raise ValidationError(
                 {"residents": f"Count for {code} must be a non-negative integer."}
             )
+        if count > MAX_PEOPLE:
+            raise ValidationError(
+                {"residents": f"Count for {code} ({count}) is more people than live on Earth."}
+            )
     return values
+
+
+def residents_total(residents: dict[str, int]) -> int:
+    """People counted in `residents`; a subdivision whose country is listed too (US and
+    US-CA) is part of that country's count, not added to it."""
+    return sum(
+        count
+        for code, count in residents.items()
+        if "-" not in code or code.split("-", 1)[0] not in residents
+    )
+
+
+def population_derived(
+    countries: list[str], residents: dict[str, int], subjects_count: int | None
+) -> tuple[list[str], int | None]:
+    """Residents imply their regions (residents of US-CA make California's duties apply even
+    when `countries` omits it), and give the number of affected people when it is unknown."""
+    regions = [*countries, *(code for code in sorted(residents) if code not in countries)]
+    if subjects_count is None and residents:
+        subjects_count = residents_total(residents)
+    return regions, subjects_count
 
 
 def validate_vocab_list(field: str, values: object) -> list[str]:
@@ -90,6 +136,27 @@ def validate_incident(incident) -> None:
         and incident.occurred_to < incident.occurred_from
     ):
         raise ValidationError({"occurred_to": "occurred_to must not be before occurred_from."})
+    for field, ceiling, what in (
+        ("subjects_count", MAX_PEOPLE, "people than live on Earth"),
+        ("subjects_min", MAX_PEOPLE, "people than live on Earth"),
+        ("subjects_max", MAX_PEOPLE, "people than live on Earth"),
+        ("records_count", MAX_RECORDS, "records than any breach ever held"),
+        ("records_min", MAX_RECORDS, "records than any breach ever held"),
+        ("records_max", MAX_RECORDS, "records than any breach ever held"),
+    ):
+        value = getattr(incident, field)
+        if value is not None and value > ceiling:
+            raise ValidationError({field: f"{value} is more {what}."})
+    if incident.residents and incident.subjects_count is not None:
+        counted = residents_total(incident.residents)
+        if incident.subjects_count < counted:
+            raise ValidationError(
+                {
+                    "subjects_count": f"subjects_count ({incident.subjects_count}) is less "
+                    f"than the {counted} people counted in residents; correct one of them "
+                    "(or leave subjects_count empty to derive it)."
+                }
+            )
     validate_range(
         "subjects", incident.subjects_count, incident.subjects_min, incident.subjects_max
     )

@@ -55,11 +55,15 @@ def step_from_key(key: str, at: datetime) -> Step:
 def due_steps(
     policy: LadderPolicy, *, clock_started_at: datetime, due_at: datetime, now: datetime
 ) -> list[Step]:
-    """Every step whose moment has come (`at <= now`), oldest first.
+    """Every step whose moment has come (`at <= now`), oldest first; at most one per offset
+    and ONE overdue step, whatever the dates (a deadline of year 1 gives one step, not
+    millions).
 
     A "remaining" step fires at `due_at - offset`; one that would fall before the clock
     started never existed (a 24-hour deadline has no 48-hours-left reminder). Overdue steps
-    fire at the deadline and then every `overdue_every_hours` while it stays unmet.
+    fire at the deadline and then every `overdue_every_hours` while it stays unmet; only the
+    latest one whose moment has come is listed: catching up after an outage sends one
+    "overdue" reminder, not one per missed interval.
     """
     steps: list[Step] = []
     for offset in sorted(set(policy.offsets_hours), reverse=True):
@@ -69,17 +73,15 @@ def due_steps(
         steps.append(Step(key=step_key("remaining", offset), at=at, kind="remaining", hours=offset))
     every = policy.overdue_every_hours
     if every > 0 and now >= due_at:
-        count = int((now - due_at) / timedelta(hours=every))
-        for index in range(count + 1):
-            hours = index * every
-            steps.append(
-                Step(
-                    key=step_key("overdue", hours),
-                    at=due_at + timedelta(hours=hours),
-                    kind="overdue",
-                    hours=hours,
-                )
+        hours = int((now - due_at) / timedelta(hours=every)) * every
+        steps.append(
+            Step(
+                key=step_key("overdue", hours),
+                at=due_at + timedelta(hours=hours),
+                kind="overdue",
+                hours=hours,
             )
+        )
     return steps
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from incidents.models import Incident, Obligation, Organization
@@ -15,7 +15,7 @@ from incidents.selectors import obligations_clock_running
 from incidents.status import OPEN_STATUSES
 from notifications.channels.base import ChannelKind
 from notifications.ical import CalendarEvent
-from notifications.ladder import LadderPolicy
+from notifications.ladder import LadderPolicy, step_key
 from notifications.messages import incident_admin_url
 from notifications.models import (
     FALLBACK_AUDIENCE,
@@ -53,6 +53,13 @@ class Ladders:
         )
 
     @property
+    def longest_overdue_every_hours(self) -> float:
+        return max(
+            (row.overdue_every_hours for row in self.by_audience.values() if row.active),
+            default=0.0,
+        )
+
+    @property
     def widest_hours(self) -> float:
         offsets = [
             float(h) for row in self.by_audience.values() if row.active for h in row.offsets_hours
@@ -69,15 +76,58 @@ def organization_current() -> Organization | None:
     return Organization.objects.order_by("pk").first()
 
 
-def obligations_for_reminders(*, now: datetime, horizon_hours: float) -> QuerySet[Obligation]:
-    """Running duties of open incidents whose deadline (or guidance target) is near or past."""
+def _step_undone(key: str | None = None, *, overdue_since: datetime | None = None) -> Exists:
+    """An attempt of this obligation's current deadline for the step `key` (or, with
+    `overdue_since`, for an overdue step at or after that moment) exists."""
+    rows = ReminderAttempt.objects.filter(obligation=OuterRef("pk"), due_at=OuterRef("target_at"))
+    if overdue_since is not None:
+        rows = rows.filter(step_key__startswith="overdue-", step_at__gt=overdue_since)
+    else:
+        rows = rows.filter(step_key=key)
+    return ~Exists(rows)
+
+
+def _ladder_due(policy: LadderPolicy, now: datetime) -> Q:
+    """SQL for "a step of this ladder has come and has no attempt" (mirrors ladder.due_steps)."""
+    due = Q(pk__in=[])
+    for offset in set(policy.offsets_hours):
+        span = timedelta(hours=offset)
+        due |= Q(
+            Q(target_at__lte=now + span),
+            Q(target_at__gte=F("clock_started_at") + span),
+            _step_undone(step_key("remaining", offset)),
+        )
+    every = policy.overdue_every_hours
+    if every > 0:
+        # The latest overdue step lies in (now - every, now]; it is done iff an overdue
+        # attempt of this deadline lies there too.
+        due |= Q(
+            Q(target_at__lte=now),
+            _step_undone(overdue_since=now - timedelta(hours=every)),
+        )
+    return due
+
+
+def obligations_for_reminders(*, now: datetime, ladders: Ladders) -> QuerySet[Obligation]:
+    """Running duties of open incidents with a ladder step whose moment has come and that no
+    attempt covers yet. The database decides, so an idle sweep loads nothing even with
+    thousands of deadlines in the next 48 hours."""
     target = Coalesce("due_at", "soft_due_at")
+    due = Q(pk__in=[])
+    own = [a for a in ladders.by_audience if a != FALLBACK_AUDIENCE]
+    for audience in ladders.by_audience:
+        policy = ladders.policy_for(audience)
+        if policy is None:
+            continue
+        who = ~Q(audience__in=own) if audience == FALLBACK_AUDIENCE else Q(audience=audience)
+        due |= who & _ladder_due(policy, now)
     return (
         obligations_clock_running()
         .filter(clock_started_at__isnull=False)
         .filter(Q(due_at__isnull=False) | Q(soft_due_at__isnull=False))
         .annotate(target_at=target)
-        .filter(target_at__lte=now + timedelta(hours=horizon_hours))
+        .filter(target_at__lte=now + timedelta(hours=ladders.widest_hours))
+        .filter(due)
         .select_related("incident", "incident__assignee")
         .order_by("target_at", "id")
     )
@@ -93,12 +143,16 @@ def obligations_missed_unrecorded(*, now: datetime) -> QuerySet[Obligation]:
     )
 
 
-def reminder_steps_done(obligation_ids: list[int]) -> dict[tuple[int, datetime], set[str]]:
-    """Step keys already claimed, per (obligation, deadline)."""
+def reminder_steps_done(
+    obligation_ids: list[int], *, since: datetime | None = None
+) -> dict[tuple[int, datetime], set[str]]:
+    """Step keys already claimed, per (obligation, deadline); with `since`, only the steps
+    whose moment is at or after it (a sweep needs no older overdue steps)."""
     done: dict[tuple[int, datetime], set[str]] = defaultdict(set)
-    rows = ReminderAttempt.objects.filter(obligation_id__in=obligation_ids).values_list(
-        "obligation_id", "due_at", "step_key"
-    )
+    rows = ReminderAttempt.objects.filter(obligation_id__in=obligation_ids)
+    if since is not None:
+        rows = rows.filter(Q(step_key__startswith="remaining-") | Q(step_at__gte=since))
+    rows = rows.values_list("obligation_id", "due_at", "step_key")
     for obligation_id, due_at, key in rows:
         done[(obligation_id, due_at)].add(key)
     return done
@@ -109,13 +163,27 @@ def reminder_attempts_stale(*, now: datetime) -> QuerySet[ReminderAttempt]:
     return ReminderAttempt.objects.leads().lease_expired(now).order_by("lease_until", "id")
 
 
-def reminder_recipients(incident: Incident) -> list[Recipient]:
-    """Assignee (email), the DPO (email and SMS) and active on-call contacts, without repeats."""
+def reminder_recipients(
+    incident: Incident, *, shared: list[Recipient] | None = None
+) -> list[Recipient]:
+    """Assignee (email), the DPO (email and SMS) and active on-call contacts, without repeats.
+    `shared` (from `reminder_recipients_shared`) spares batch jobs re-reading the DPO and
+    on-call list for every incident."""
     found: list[Recipient] = []
     assignee = incident.assignee
     if assignee is not None and assignee.is_active and assignee.email:
         name = assignee.get_full_name() or assignee.get_username()
         found.append(Recipient("assignee", name, "email", assignee.email))
+    found.extend(reminder_recipients_shared() if shared is None else shared)
+    unique: dict[tuple[str, str], Recipient] = {}
+    for recipient in found:
+        unique.setdefault((recipient.channel, recipient.address.strip().lower()), recipient)
+    return list(unique.values())
+
+
+def reminder_recipients_shared() -> list[Recipient]:
+    """The recipients every incident shares: the DPO and the active on-call contacts."""
+    found: list[Recipient] = []
     org = organization_current()
     if org is not None:
         name = org.dpo_name or "DPO"
@@ -128,10 +196,7 @@ def reminder_recipients(incident: Incident) -> list[Recipient]:
             address = contact.email if channel == "email" else contact.phone
             if address:
                 found.append(Recipient("on_call", contact.name, channel, address))
-    unique: dict[tuple[str, str], Recipient] = {}
-    for recipient in found:
-        unique.setdefault((recipient.channel, recipient.address.strip().lower()), recipient)
-    return list(unique.values())
+    return found
 
 
 def token_digest(raw: str) -> str:

@@ -25,7 +25,7 @@ from incidents.models import Obligation
 from incidents.models.incident import EventKind
 from incidents.models.obligation import ObligationStatus
 from incidents.services.audit import audit_append
-from incidents.services.events import event_record
+from incidents.services.events import EventRecord, event_record, events_record_many
 from incidents.services.obligations import obligation_missed_record
 from incidents.status import OPEN_STATUSES
 from notifications import delivery as delivery_states
@@ -132,59 +132,102 @@ def incident_page_on_call(*, incident_id: int, now: datetime | None = None) -> b
 # --- claiming ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ClaimRequest:
+    """Steps of one deadline a sweep found due and undone."""
+
+    obligation_id: int
+    due_at: datetime
+    steps: list[Step]
+
+
 def reminder_claim(
     *, obligation_id: int, due_at: datetime, steps: list[Step], now: datetime
 ) -> Claim | None:
     """Insert and commit one row per step before sending; None if another worker won."""
-    token = uuid4()
-    lead_step, earlier = steps[-1], steps[:-1]
+    claims = reminder_claim_many(
+        [ClaimRequest(obligation_id=obligation_id, due_at=due_at, steps=steps)], now=now
+    )
+    return claims[0] if claims else None
+
+
+def reminder_claim_many(requests: list[ClaimRequest], *, now: datetime) -> list[Claim]:
+    """Claim many deadlines' steps in one committed transaction and a constant number of
+    queries: lock the obligations (fixed order), re-read them and the steps already claimed,
+    insert the lead rows, then the covered rows. What another worker claimed first, or what
+    was met or re-timed meanwhile, is skipped (not in the result)."""
+    if not requests:
+        return []
+    ids = sorted({r.obligation_id for r in requests})
     try:
         with transaction.atomic(durable=True):
-            # Re-read inside the transaction: the duty may have been met or re-timed since
-            # the sweep's read; then there is nothing to claim.
-            row = (
-                Obligation.objects.running()
-                .filter(pk=obligation_id)
-                .values("due_at", "soft_due_at")
-                .first()
-            )
-            if row is None or (row["due_at"] or row["soft_due_at"]) != due_at:
-                return None
-            common = {
-                "obligation_id": obligation_id,
-                "due_at": due_at,
-                "claim_token": token,
-                "claimed_at": now,
+            # The row locks serialise concurrent sweeps on PostgreSQL (SQLite's IMMEDIATE
+            # transactions already do): the second one sees the first one's rows below.
+            current = {
+                row["pk"]: row["due_at"] or row["soft_due_at"]
+                for row in Obligation.objects.running()
+                .filter(pk__in=ids)
+                .order_by("pk")
+                .select_for_update()
+                .values("pk", "due_at", "soft_due_at")
             }
-            lead = ReminderAttempt.objects.create(
-                step_key=lead_step.key,
-                step_at=lead_step.at,
-                status=AttemptStatus.CLAIMED,
-                lease_until=now + LEASE,
-                **common,
+            taken = selectors.reminder_steps_done(ids)
+            wanted = [
+                r
+                for r in requests
+                if current.get(r.obligation_id) == r.due_at
+                and not {s.key for s in r.steps} & taken.get((r.obligation_id, r.due_at), set())
+            ]
+            tokens = [uuid4() for _ in wanted]
+            leads = ReminderAttempt.objects.bulk_create(
+                [
+                    ReminderAttempt(
+                        obligation_id=r.obligation_id,
+                        due_at=r.due_at,
+                        claim_token=token,
+                        claimed_at=now,
+                        step_key=r.steps[-1].key,
+                        step_at=r.steps[-1].at,
+                        status=AttemptStatus.CLAIMED,
+                        lease_until=now + LEASE,
+                    )
+                    for r, token in zip(wanted, tokens, strict=True)
+                ],
+                batch_size=500,
             )
             ReminderAttempt.objects.bulk_create(
                 [
                     ReminderAttempt(
+                        obligation_id=r.obligation_id,
+                        due_at=r.due_at,
+                        claim_token=lead.claim_token,
+                        claimed_at=now,
                         step_key=step.key,
                         step_at=step.at,
                         covered_by=lead,
                         status=AttemptStatus.COVERED,
-                        **common,
                     )
-                    for step in earlier
-                ]
+                    for r, lead in zip(wanted, leads, strict=True)
+                    for step in r.steps[:-1]
+                ],
+                batch_size=500,
             )
     except IntegrityError:
-        return None  # someone else claimed (one of) these steps first; they send
-    return Claim(
-        lead_id=lead.pk,
-        token=token,
-        obligation_id=obligation_id,
-        due_at=due_at,
-        steps=tuple(steps),
-        tries=1,
-    )
+        # A worker that does not lock (an older version) raced us: claim one by one.
+        if len(requests) == 1:
+            return []
+        return [c for r in requests for c in reminder_claim_many([r], now=now)]
+    return [
+        Claim(
+            lead_id=lead.pk,
+            token=lead.claim_token,
+            obligation_id=r.obligation_id,
+            due_at=r.due_at,
+            steps=tuple(r.steps),
+            tries=1,
+        )
+        for r, lead in zip(wanted, leads, strict=True)
+    ]
 
 
 def reminder_reclaim(*, attempt_id: int, now: datetime) -> Claim | None:
@@ -279,12 +322,19 @@ def deliver(
     }
 
 
-def _deliveries(claim: Claim, *, now: datetime) -> tuple[list[dict], list[dict]]:
+def _deliveries(
+    claim: Claim,
+    *,
+    now: datetime,
+    obligation: Obligation | None = None,
+    shared: list[selectors.Recipient] | None = None,
+) -> tuple[list[dict], list[dict]]:
     """Send the one message of a claim to every recipient; provider errors become results."""
-    obligation = Obligation.objects.select_related("incident", "incident__assignee").get(
-        pk=claim.obligation_id
-    )
-    recipients = selectors.reminder_recipients(obligation.incident)
+    if obligation is None:
+        obligation = Obligation.objects.select_related("incident", "incident__assignee").get(
+            pk=claim.obligation_id
+        )
+    recipients = selectors.reminder_recipients(obligation.incident, shared=shared)
     rendered = reminder_render(obligation=obligation, steps=list(claim.steps), now=now)
     reference = f"reminder-{claim.lead_id}"
     metadata = {"attempt": str(claim.lead_id), "try": str(claim.tries)}
@@ -303,98 +353,112 @@ def _deliveries(claim: Claim, *, now: datetime) -> tuple[list[dict], list[dict]]
     return [r.as_dict() for r in recipients], results
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one claim's sending produced, to be recorded."""
+
+    claim: Claim
+    recipients: list[dict]
+    results: list[dict]
+    sent_at: datetime
+
+
 def reminder_finish(
     *, claim: Claim, recipients: list[dict], results: list[dict], sent_at: datetime, now: datetime
 ) -> str:
     """Record the outcome of a claim and, if anything went out, the timeline event."""
+    (outcome,) = reminder_finish_many(
+        [Outcome(claim=claim, recipients=recipients, results=results, sent_at=sent_at)], now=now
+    )
+    return outcome
+
+
+def reminder_finish_many(outcomes: list[Outcome], *, now: datetime) -> list[str]:
+    """Record many claims' outcomes and their timeline events in one transaction with a
+    constant number of queries; "sent", "failed", "retry" or "lost" per outcome."""
+    if not outcomes:
+        return []
+    fields = ["status", "sent_at", "lease_until", "lateness_seconds", "recipients"]
+    fields += ["results", "error"]
     with transaction.atomic(durable=True):
-        lead = (
-            ReminderAttempt.objects.select_for_update()
-            .select_related("obligation__incident")
-            .get(pk=claim.lead_id)
+        leads = ReminderAttempt.objects.select_for_update().select_related("obligation__incident")
+        leads = leads.in_bulk([o.claim.lead_id for o in outcomes])
+        covered: dict[int, list[ReminderAttempt]] = {}
+        for row in ReminderAttempt.objects.filter(covered_by_id__in=list(leads)).order_by(
+            "step_at"
+        ):
+            covered.setdefault(row.covered_by_id, []).append(row)
+        verdicts, changed, changed_covered, events = [], [], [], []
+        for item in outcomes:
+            lead = leads[item.claim.lead_id]
+            if lead.claim_token != item.claim.token or lead.status != AttemptStatus.CLAIMED:
+                # Our lease ran out mid-send and another worker took over: it records it.
+                logger.warning(
+                    "reminder attempt %s: lease lost while sending; results of this try: %s",
+                    lead.pk,
+                    item.results,
+                )
+                verdicts.append("lost")
+                continue
+            rows = covered.get(lead.pk, [])
+            verdict = _outcome_apply(lead, item, rows, now=now)
+            verdicts.append(str(verdict))
+            changed.append(lead)
+            if verdict == AttemptStatus.SENT:
+                changed_covered.extend(rows)
+                events.append(_timeline_reminder(lead, item, rows))
+        ReminderAttempt.objects.bulk_update(changed, fields, batch_size=500)
+        ReminderAttempt.objects.bulk_update(
+            changed_covered, ["sent_at", "lateness_seconds"], batch_size=500
         )
-        if lead.claim_token != claim.token or lead.status != AttemptStatus.CLAIMED:
-            # Our lease ran out mid-send and another worker took over: it records the outcome.
-            logger.warning(
-                "reminder attempt %s: lease lost while sending; results of this try: %s",
-                lead.pk,
-                results,
-            )
-            return "lost"
-        accepted = [r for r in results if r.get("accepted")]
-        unknown = [r for r in results if r.get("outcome_unknown")]
-        retryable = [r for r in results if r.get("retryable")]
-        lead.recipients, lead.results = recipients, results
-        if accepted:
-            outcome = AttemptStatus.SENT
-        elif retryable and not unknown and lead.tries < MAX_TRIES:
-            outcome = "retry"
-        else:
-            outcome = AttemptStatus.FAILED
-        if outcome == AttemptStatus.SENT:
-            lead.status, lead.sent_at, lead.lease_until = AttemptStatus.SENT, sent_at, None
-            lead.lateness_seconds = (sent_at - lead.step_at).total_seconds()
-            lead.error = "; ".join(str(r.get("error")) for r in results if not r.get("accepted"))
-            lateness = {}
-            for row in lead.covered_steps.all():
-                row.sent_at = sent_at
-                row.lateness_seconds = (sent_at - row.step_at).total_seconds()
-                row.save(update_fields=["sent_at", "lateness_seconds"])
-                lateness[row.step_key] = round(row.lateness_seconds, 3)
-            lateness[lead.step_key] = round(lead.lateness_seconds, 3)
-            _timeline_reminder(
-                lead,
-                claim=claim,
-                recipients=recipients,
-                results=results,
-                lateness=lateness,
-                sent_at=sent_at,
-            )
-        elif outcome == "retry":
-            lead.lease_until = now + LEASE  # a later sweep re-claims it as a stale lease
-            lead.error = "; ".join(str(r.get("error")) for r in results) or "no delivery"
-        else:
-            lead.status, lead.lease_until = AttemptStatus.FAILED, None
-            lead.error = (
-                "; ".join(str(r.get("error")) for r in results)
-                or "no recipients: set an assignee, the DPO's contact or on-call contacts"
-            )
-            logger.error(
-                "reminder attempt %s for obligation %s failed: %s",
-                lead.pk,
-                lead.obligation_id,
-                lead.error,
-            )
-        lead.save(
-            update_fields=[
-                "status",
-                "sent_at",
-                "lease_until",
-                "lateness_seconds",
-                "recipients",
-                "results",
-                "error",
-            ]
-        )
-    return str(outcome)
+        events_record_many(events)
+    return verdicts
+
+
+def _outcome_apply(
+    lead: ReminderAttempt, item: Outcome, covered: list[ReminderAttempt], *, now: datetime
+) -> str:
+    """Set the lead's (and its covered steps') outcome fields; returns the outcome."""
+    results, sent_at = item.results, item.sent_at
+    accepted = [r for r in results if r.get("accepted")]
+    unknown = [r for r in results if r.get("outcome_unknown")]
+    retryable = [r for r in results if r.get("retryable")]
+    lead.recipients, lead.results = item.recipients, results
+    if accepted:
+        lead.status, lead.sent_at, lead.lease_until = AttemptStatus.SENT, sent_at, None
+        lead.lateness_seconds = (sent_at - lead.step_at).total_seconds()
+        lead.error = "; ".join(str(r.get("error")) for r in results if not r.get("accepted"))
+        for row in covered:
+            row.sent_at = sent_at
+            row.lateness_seconds = (sent_at - row.step_at).total_seconds()
+        return AttemptStatus.SENT
+    if retryable and not unknown and lead.tries < MAX_TRIES:
+        lead.lease_until = now + LEASE  # a later sweep re-claims it as a stale lease
+        lead.error = "; ".join(str(r.get("error")) for r in results) or "no delivery"
+        return "retry"
+    lead.status, lead.lease_until = AttemptStatus.FAILED, None
+    lead.error = (
+        "; ".join(str(r.get("error")) for r in results)
+        or "no recipients: set an assignee, the DPO's contact or on-call contacts"
+    )
+    logger.error(
+        "reminder attempt %s for obligation %s failed: %s", lead.pk, lead.obligation_id, lead.error
+    )
+    return AttemptStatus.FAILED
 
 
 def _timeline_reminder(
-    lead: ReminderAttempt,
-    *,
-    claim: Claim,
-    recipients: list[dict],
-    results: list[dict],
-    lateness: dict[str, float],
-    sent_at: datetime,
-) -> None:
-    obligation = lead.obligation
+    lead: ReminderAttempt, item: Outcome, covered: list[ReminderAttempt]
+) -> EventRecord:
+    obligation, claim, results = lead.obligation, item.claim, item.results
     keys = [step.key for step in claim.steps]
-    event_record(
+    lateness = {row.step_key: round(row.lateness_seconds, 3) for row in covered}
+    lateness[lead.step_key] = round(lead.lateness_seconds, 3)
+    return EventRecord(
         incident=obligation.incident,
         kind=EventKind.REMINDER_SENT,
         actor="system",
-        now=sent_at,
+        now=item.sent_at,
         payload={
             "obligation_id": obligation.pk,
             "rule": obligation.rule_code,
@@ -404,7 +468,7 @@ def _timeline_reminder(
             "steps": keys,
             "catch_up": len(keys) > 1,
             "missed_steps": keys[:-1],
-            "recipients": recipients,
+            "recipients": item.recipients,
             "deliveries": [
                 {
                     k: r.get(k)
@@ -426,36 +490,79 @@ def _timeline_reminder(
     )
 
 
-def _send_claim(claim: Claim, *, now: datetime, report: SweepReport) -> None:
-    recipients, results = _deliveries(claim, now=now)
-    # Measured, not decided: the clock is read again once the providers have answered, so
-    # lateness includes scheduling delay, queueing and provider latency.
-    sent_at = max(now, now_utc())
-    # The providers have answered: the outcome must be recorded even if the database
-    # connection dropped meanwhile, or a later sweep would send the reminder again.
-    outcome = retry_on_lost_connection(
-        lambda: reminder_finish(
-            claim=claim, recipients=recipients, results=results, sent_at=sent_at, now=now
-        ),
-        what="recording a reminder's outcome",
-    )
-    if outcome == AttemptStatus.SENT:
+def _tally(report: SweepReport, item: Outcome, verdict: str) -> None:
+    if verdict == AttemptStatus.SENT:
         report.sent += 1
-        report.lateness_seconds.append(round((sent_at - claim.steps[-1].at).total_seconds(), 3))
-    elif outcome == AttemptStatus.FAILED:
+        lateness = (item.sent_at - item.claim.steps[-1].at).total_seconds()
+        report.lateness_seconds.append(round(lateness, 3))
+    elif verdict == AttemptStatus.FAILED:
         report.failed += 1
-    elif outcome == "retry":
+    elif verdict == "retry":
         report.retry_later += 1
 
 
+def _send(
+    claim: Claim,
+    *,
+    now: datetime,
+    report: SweepReport,
+    obligation: Obligation | None = None,
+    shared: list[selectors.Recipient] | None = None,
+) -> Outcome | None:
+    """Send one claim's message; None when it crashed (one broken reminder, a template or
+    database error, must not starve the others: the claim stays leased and a later sweep
+    retries it, up to MAX_TRIES). Provider errors never get here; they are results."""
+    try:
+        recipients, results = _deliveries(claim, now=now, obligation=obligation, shared=shared)
+    except Exception:
+        logger.exception("reminder attempt %s crashed; retried after the lease", claim.lead_id)
+        report.errors += 1
+        return None
+    # Measured, not decided: the clock is read again once the providers have answered, so
+    # lateness includes scheduling delay, queueing and provider latency.
+    return Outcome(claim=claim, recipients=recipients, results=results, sent_at=max(now, now_utc()))
+
+
+def _finish(outcomes: list[Outcome], *, now: datetime, report: SweepReport) -> None:
+    """Record outcomes together; if that fails, one by one, so one bad row stops nothing."""
+    if not outcomes:
+        return
+    try:
+        # The providers have answered: the outcomes must be recorded even if the database
+        # connection dropped meanwhile, or a later sweep would send the reminders again.
+        verdicts = retry_on_lost_connection(
+            lambda: reminder_finish_many(outcomes, now=now),
+            what="recording reminders' outcomes",
+        )
+    except Exception:
+        if len(outcomes) > 1:
+            for item in outcomes:
+                _finish([item], now=now, report=report)
+            return
+        logger.exception(
+            "reminder attempt %s crashed; retried after the lease", outcomes[0].claim.lead_id
+        )
+        report.errors += 1
+        return
+    for item, verdict in zip(outcomes, verdicts, strict=True):
+        _tally(report, item, verdict)
+
+
 # --- the sweep ----------------------------------------------------------------------------------
+
+# Deadlines handled per claim / send / finish round: the sweep's queries grow with the number
+# of rounds, not with the number of reminders.
+SWEEP_BATCH = 500
 
 
 def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
     """Record missed deadlines and send every due ladder step once; safe to run concurrently.
 
     Several steps due at once (late schedule, worker down) go out as ONE catch-up message
-    naming the missed steps; all of them are recorded as done.
+    naming the missed steps; all of them are recorded as done. Whatever the dates, a
+    deadline has at most one step per ladder offset and one overdue step due
+    (notifications.ladder.due_steps), and deadlines are claimed, sent and recorded in
+    batches of SWEEP_BATCH with a fixed number of queries per batch.
     """
     now = aware_utc(now or now_utc())
     report = SweepReport(now=iso(now))
@@ -472,13 +579,29 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
             ).count()
             continue
         report.retried += 1
-        _send_claim_isolated(claim, now=now, report=report)
+        outcome = _send(claim, now=now, report=report)
+        _finish([outcome] if outcome else [], now=now, report=report)
 
     ladders = selectors.ladders_current()
-    obligations = list(
-        selectors.obligations_for_reminders(now=now, horizon_hours=ladders.widest_hours)
-    )
-    done = selectors.reminder_steps_done([o.pk for o in obligations])
+    obligations = list(selectors.obligations_for_reminders(now=now, ladders=ladders))
+    shared = selectors.reminder_recipients_shared() if obligations else []
+    for start in range(0, len(obligations), SWEEP_BATCH):
+        batch = obligations[start : start + SWEEP_BATCH]
+        _sweep_batch(batch, ladders=ladders, shared=shared, now=now, report=report)
+    return report
+
+
+def _sweep_batch(
+    obligations: list[Obligation],
+    *,
+    ladders: selectors.Ladders,
+    shared: list[selectors.Recipient],
+    now: datetime,
+    report: SweepReport,
+) -> None:
+    since = now - timedelta(hours=ladders.longest_overdue_every_hours)
+    done = selectors.reminder_steps_done([o.pk for o in obligations], since=since)
+    requests, by_id = [], {}
     for obligation in obligations:
         policy = ladders.policy_for(obligation.audience)
         if policy is None:
@@ -488,26 +611,22 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
             policy, clock_started_at=obligation.clock_started_at, due_at=target, now=now
         )
         pending = [s for s in steps if s.key not in done.get((obligation.pk, target), set())]
-        if not pending:
-            continue
-        claim = reminder_claim(obligation_id=obligation.pk, due_at=target, steps=pending, now=now)
-        if claim is None:
-            report.lost_race += 1
-            continue
-        report.claimed += 1
-        _send_claim_isolated(claim, now=now, report=report)
-    return report
-
-
-def _send_claim_isolated(claim: Claim, *, now: datetime, report: SweepReport) -> None:
-    """One broken reminder (a template or database error) must not starve the others."""
-    try:
-        _send_claim(claim, now=now, report=report)
-    except Exception:
-        # The claim stays leased: a later sweep retries it (up to MAX_TRIES), then marks it
-        # failed. Provider errors never get here; they are ChannelError results.
-        logger.exception("reminder attempt %s crashed; retried after the lease", claim.lead_id)
-        report.errors += 1
+        if pending:
+            requests.append(ClaimRequest(obligation_id=obligation.pk, due_at=target, steps=pending))
+            by_id[obligation.pk] = obligation
+    claims = reminder_claim_many(requests, now=now)
+    report.claimed += len(claims)
+    report.lost_race += len(requests) - len(claims)
+    outcomes = [
+        outcome
+        for claim in claims
+        if (
+            outcome := _send(
+                claim, now=now, report=report, obligation=by_id[claim.obligation_id], shared=shared
+            )
+        )
+    ]
+    _finish(outcomes, now=now, report=report)
 
 
 # --- schedules ------------------------------------------------------------------------------

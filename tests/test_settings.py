@@ -42,7 +42,8 @@ def test_check_deploy_is_clean_with_production_environment():
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS"]
+    "missing",
+    ["SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS", "AUDIT_HMAC_KEY"],
 )
 def test_missing_secret_fails_at_start_up_with_a_clear_message(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}

@@ -26,6 +26,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 FIELD_ENCRYPTION_KEYS = ["kKLWFh9-fyBWrUtb8sSBJXPpySfjNCJeN7aByOG3f9Y="]
+AUDIT_HMAC_KEY = "bench-only-audit-chain-key"
 # The shipped configuration keeps connections (CONN_MAX_AGE=60); BENCH_CONN_MAX_AGE=0
 # reproduces the earlier per-request connections.
 if conn_max_age := os.environ.get("BENCH_CONN_MAX_AGE"):  # "0" is a non-empty string

@@ -16,6 +16,7 @@ class AwareDateTimeField(serializers.DateTimeField):
         "naive": "Timestamp must include a UTC offset (ISO 8601, e.g. 2026-11-22T10:00:00Z); "
         "naive timestamps are ambiguous and refused.",
         "invalid": "Not an ISO 8601 timestamp with offset (e.g. 2026-11-22T10:00:00Z).",
+        "out_of_range": "Timestamp is out of range: it must fall within the years 1-9999 in UTC.",
     }
 
     def to_internal_value(self, value):
@@ -32,7 +33,10 @@ class AwareDateTimeField(serializers.DateTimeField):
             self.fail("invalid")
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             self.fail("naive")
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            self.fail("out_of_range")
 
     def to_representation(self, value):
         if value is None:

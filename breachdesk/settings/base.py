@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 from breachdesk.logs import logging_config
 
@@ -27,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from the package, not a CDN
     "django_q",
     "axes",
     "django_otp",
@@ -51,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "breachdesk.urls"
@@ -66,6 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",  # {{ CSP_NONCE }} for inline <script nonce>
             ],
         },
     },
@@ -131,6 +135,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One JSON parser for the whole API: size and depth limits, 400/413 in JSON.
+    "DEFAULT_PARSER_CLASSES": ["breachdesk.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "breachdesk.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -163,6 +169,28 @@ SPECTACULAR_SETTINGS = {
         "EvidenceChannelEnum": "incidents.models.obligation.EVIDENCE_CHANNELS",
     },
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Content-Security-Policy on every response (django-csp): only this origin's scripts, and
+# inline scripts only with the per-request nonce (`<script nonce="{{ CSP_NONCE }}">`).
+# Styles may be inline (Swagger UI and Redoc inject them); nothing loads from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -221,6 +249,10 @@ BREACHDESK_BASE_URL = env_str("BREACHDESK_BASE_URL", "http://127.0.0.1:8000")
 # deleted after this many days; payloads of alerts linked to an incident are evidence and
 # stay with it (GDPR Art. 33(5) documentation). 0 keeps everything.
 BREACHDESK_INTAKE_UNLINKED_PAYLOAD_DAYS = env_int("BREACHDESK_INTAKE_UNLINKED_PAYLOAD_DAYS", 90)
+
+# Key of the audit trail's HMAC chain and of its checkpoints (docs/audit.md). Changing it
+# makes the existing chain unverifiable: set it once, keep it like a database password.
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "")
 
 # Encryption at rest for personal data of affected people (comma-separated Fernet keys,
 # newest first, so keys can be rotated).

@@ -11,6 +11,7 @@ DATABASES = {"default": database_from_env(env_str("DATABASE_URL", required=True)
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS") or [
     env_str("FIELD_ENCRYPTION_KEYS", required=True)
 ]
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", required=True)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -4,7 +4,7 @@ import warnings
 
 from .base import *  # noqa: F403
 from .base import Q_CLUSTER, REST_FRAMEWORK, database_from_env
-from .devkeys import TEST_FIELD_ENCRYPTION_KEY
+from .devkeys import TEST_AUDIT_HMAC_KEY, TEST_FIELD_ENCRYPTION_KEY
 
 SECRET_KEY = "test-only-key"  # noqa: S105  # nosec B105  # tests only
 DEBUG = False
@@ -14,6 +14,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 FIELD_ENCRYPTION_KEYS = [TEST_FIELD_ENCRYPTION_KEY]
+AUDIT_HMAC_KEY = TEST_AUDIT_HMAC_KEY
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "1000/min", "user": "100000/min"},

@@ -65,7 +65,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     list_filter = ["source", "is_active"]
     search_fields = ["name", "token_prefix"]
     readonly_fields = ["token_prefix", "signed", "created_at", "token_rotated_at"]
-    actions = ["rotate_token", "new_signing_secret", "remove_signing_secret"]
+    actions = ["rotate_token", "generate_signing_secret", "remove_signing_secret"]
 
     @admin.display(boolean=True, description="Signed")
     def signed(self, obj: Integration) -> bool:
@@ -152,7 +152,7 @@ class IntegrationAdmin(admin.ModelAdmin):
             )
 
     @admin.action(description="Generate a new signing secret")
-    def new_signing_secret(self, request, queryset):
+    def generate_signing_secret(self, request, queryset):
         for integration in queryset:
             self._show_once(
                 request,

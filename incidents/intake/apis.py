@@ -10,7 +10,6 @@ import logging
 import time
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -18,13 +17,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import APIException, AuthenticationFailed, NotFound, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from breachdesk.api.fields import AwareDateTimeField
+from breachdesk.api.parsers import read_limited
 from breachdesk.api.permissions import has_perm
 from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import now_utc
@@ -32,7 +32,12 @@ from incidents.intake import selectors, services
 from incidents.intake.adapters import BATCH_SOURCES, SOURCES, PayloadError, normalize
 from incidents.intake.adapters.body import parse_json
 from incidents.intake.models import Alert, Integration
-from incidents.intake.signatures import SignatureError, verify
+from incidents.intake.signatures import (
+    REPLAY_WINDOW_SECONDS,
+    SEEN_SIGNATURE_SCHEMES,
+    SignatureError,
+    verify,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,32 +55,16 @@ FORWARDED_HEADERS = (
 )
 
 
-class PayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "payload_too_large"
-
-
-def body_limit() -> int:
-    return int(getattr(settings, "DATA_UPLOAD_MAX_MEMORY_SIZE", None) or 1024 * 1024)
-
-
 def read_body(request) -> bytes:
     """The raw body, read once and at most limit + 1 bytes: 413 before anything parses it."""
     django_request = getattr(request, "_request", request)
     cached = getattr(django_request, "_intake_body", None)
     if cached is not None:
         return cached
-    limit = body_limit()
     declared = django_request.META.get("CONTENT_LENGTH") or ""
-    if declared:
-        if not declared.strip().isdigit():
-            raise InvalidInput("Content-Length is not a number.", field="Content-Length")
-        if int(declared) > limit:
-            raise PayloadTooLarge(f"The body is {int(declared)} bytes; the limit is {limit}.")
-    data = django_request.read(limit + 1)
-    if len(data) > limit:
-        raise PayloadTooLarge(f"The body is over the limit of {limit} bytes.")
+    if declared and not declared.strip().isdigit():
+        raise InvalidInput("Content-Length is not a number.", field="Content-Length")
+    data = read_limited(django_request, declared=declared)
     django_request._intake_body = data
     django_request._body = data  # so request.body still works for error reporting
     return data
@@ -236,9 +225,13 @@ class AlertIntakeApi(APIView):
         headers = _forwarded_headers(request, source)
         if integration.signing_secret:
             try:
-                verify(integration.signing_secret, headers, body, now=time.time())
+                scheme = verify(
+                    integration.signing_secret, headers, body, now=time.time(), source=source
+                )
             except SignatureError as exc:
                 raise AuthenticationFailed(str(exc)) from None
+            if scheme in SEEN_SIGNATURE_SCHEMES:
+                _refuse_replayed_signature(integration, headers[f"{scheme}-hook-signature"])
         received_at = now_utc()
         try:
             alerts = normalize(source, parse_json(body), received_at=received_at, headers=headers)
@@ -284,6 +277,17 @@ def _forwarded_headers(request, source: str) -> dict[str, str]:
         if "ce-specversion" in headers:
             headers["content-type"] = request.headers.get("Content-Type", "")
     return headers
+
+
+def _refuse_replayed_signature(integration: Integration, signature: str) -> None:
+    """A signature whose timestamp it does not cover is accepted once per replay window (the
+    cache is shared by every worker when REDIS_URL is set)."""
+    key = f"intake:seen-signature:{integration.pk}:{signature.strip().lower()[:128]}"
+    if not cache.add(key, 1, timeout=2 * REPLAY_WINDOW_SECONDS):
+        raise AuthenticationFailed(
+            "This signature was already used: the request is a replay. Each delivery must "
+            "be signed afresh."
+        )
 
 
 def _fingerprint(body: bytes) -> str:

@@ -9,7 +9,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from breachdesk.timeutils import iso
-from incidents.filters import AwareDateTimeFilter
+from incidents.filters import AwareDateTimeFilter, IdFilter
 from incidents.intake.adapters import SEVERITIES
 from incidents.intake.models import Alert, AlertPayload, AlertSource, AlertStatus, Integration
 from incidents.intake.signatures import token_hash
@@ -31,8 +31,8 @@ class AlertFilter(django_filters.FilterSet):
     source = django_filters.ChoiceFilter(choices=AlertSource.choices)
     status = django_filters.ChoiceFilter(choices=AlertStatus.choices)
     severity = django_filters.ChoiceFilter(choices=[(s, s) for s in SEVERITIES])
-    integration = django_filters.NumberFilter(field_name="integration_id")
-    incident = django_filters.NumberFilter(field_name="incident_id")
+    integration = IdFilter(field_name="integration_id")
+    incident = IdFilter(field_name="incident_id")
     attached = django_filters.BooleanFilter(
         field_name="incident", lookup_expr="isnull", exclude=True
     )

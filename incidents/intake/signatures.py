@@ -4,9 +4,13 @@ BreachDesk's scheme (any source):
     X-BreachDesk-Timestamp: <Unix seconds>
     X-BreachDesk-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>
 The timestamp must be within REPLAY_WINDOW of our clock, so a captured request cannot be
-replayed later. Two tools sign natively and are accepted as well:
+replayed later. Two tools sign natively; their scheme is accepted only on their own source
+(`verify(..., source=...)`), where the sender really signs that way:
     Sentry:  Sentry-Hook-Signature = hex HMAC-SHA256(client secret, raw body), with
-             Sentry-Hook-Timestamp checked against the window (it is not signed).
+             Sentry-Hook-Timestamp checked against the window. Sentry does not sign the
+             timestamp, so a captured request with a fresh timestamp would pass: the API
+             also refuses a Sentry signature it has already seen within the window
+             (`SEEN_SIGNATURE_SCHEMES`, a shared cache).
     Grafana: X-Grafana-Alerting-Signature = hex HMAC-SHA256(secret, "<ts>:<body>"); the
              contact point must set timestamp_header = X-Grafana-Alerting-Timestamp, since
              without a signed timestamp a captured request could be replayed forever.
@@ -19,6 +23,8 @@ import secrets
 from collections.abc import Mapping
 
 REPLAY_WINDOW_SECONDS = 300
+# Schemes whose timestamp is not covered by the signature: each signature is accepted once.
+SEEN_SIGNATURE_SCHEMES = frozenset({"sentry"})
 TOKEN_PREFIX = "bdi_"  # noqa: S105  # nosec B105  # a public marker, not a secret
 PREFIX_LENGTH = 12  # "bdi_" + 8 characters: enough to tell tokens apart, useless to guess
 
@@ -70,10 +76,13 @@ def _equal(expected: str, given: str) -> bool:
     return hmac.compare_digest(expected.encode(), given.strip().lower().encode("ascii", "replace"))
 
 
-def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: float) -> str:
+def verify(
+    secret: str, headers: Mapping[str, str], body: bytes, *, now: float, source: str = ""
+) -> str:
     """Check the request's signature; return the scheme used, or raise SignatureError.
 
-    `headers` uses lower-case names.
+    `headers` uses lower-case names. The Sentry and Grafana schemes count only when
+    `source` is "sentry" or "grafana"; every source accepts the BreachDesk scheme.
     """
     signature = headers.get("x-breachdesk-signature")
     if signature is not None:
@@ -89,7 +98,7 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: float) 
             raise SignatureError("X-BreachDesk-Signature does not match the body.")
         return "breachdesk"
     signature = headers.get("sentry-hook-signature")
-    if signature is not None:
+    if signature is not None and source == "sentry":
         timestamp = headers.get("sentry-hook-timestamp")
         if not timestamp:
             raise SignatureError("Sentry-Hook-Timestamp is required with Sentry-Hook-Signature.")
@@ -98,7 +107,7 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: float) 
             raise SignatureError("Sentry-Hook-Signature does not match the body.")
         return "sentry"
     signature = headers.get("x-grafana-alerting-signature")
-    if signature is not None:
+    if signature is not None and source == "grafana":
         timestamp = headers.get("x-grafana-alerting-timestamp")
         if not timestamp:
             raise SignatureError(

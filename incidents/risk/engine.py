@@ -41,6 +41,7 @@ from incidents.risk.sources import (
     REF_CONTAINMENT,
     REF_DOUBT,
     REF_ENCRYPTED,
+    REF_EXPOSURE_REMOVED,
     REF_FRAUD,
     REF_INTEGRITY,
     REF_LIKELIHOOD,
@@ -85,6 +86,18 @@ def _confidentiality_likelihood(case: Case, ei: Decimal) -> tuple[str, str]:
         return "remote", "the disclosed data is unintelligible"
     if ei <= tables.REMOTE_EI_MAX:
         return "remote", "the disclosed data can hardly be linked to anyone"
+    if case.contained and case.exposure in tables.EXPOSURES_REMOVED_BY_DELETION:
+        return "remote", "a trusted recipient deleted or returned the data: the exposure is removed"
+    categories = frozenset(case.categories or ())
+    if (
+        "credentials" in categories
+        and not case.credentials_usable
+        and categories - {"credentials"} <= tables.ACCOUNT_IDENTIFIER_CATEGORIES
+    ):
+        return "remote", (
+            "only account identifiers are intelligible and the credentials stay protected"
+            " (01/2021 Case 06)"
+        )
     like = tables.EXPOSURE_LIKELIHOOD[case.exposure]
     why = f"exposure {words(case.exposure)}"
     if case.contained:
@@ -250,6 +263,27 @@ def _analyse(facts: Facts, *, credit: bool) -> _Analysis:
             level = floor
         else:
             lines.append(line(factor, "neutral", f"{why} (already {level}).", reference))
+
+    # A trusted recipient deleted or returned what it received by mistake, and nothing else
+    # was lost: the exposure no longer exists (01/2021 Case 09, also with financial data).
+    if (
+        case.contained
+        and case.exposure in tables.EXPOSURES_REMOVED_BY_DELETION
+        and case.availability == "none"
+        and case.integrity != "altered_unrecoverable"
+        and not special
+        and level != "unlikely"
+    ):
+        lines.append(
+            line(
+                "exposure",
+                "decides",
+                "Sent to a trusted recipient (bound by secrecy) who deleted or returned it, with"
+                " no other loss: the exposure is removed, unlikely to result in a risk.",
+                REF_EXPOSURE_REMOVED,
+            )
+        )
+        level = "unlikely"
 
     # Unintelligible data with no loss of availability (9/2022 II.D, para. 77).
     if (

@@ -27,6 +27,9 @@ REF_AVAILABILITY = "EDPB Guidelines 01/2021 Cases 01-03; EDPB Guidelines 9/2022 
 REF_INTEGRITY = "ENISA 2013 Annex 3 p. 19; EDPB Guidelines 9/2022 §IV.B (permanence)"
 REF_ENCRYPTED = "EDPB Guidelines 9/2022 §II.D, ¶77; EDPB Guidelines 01/2021 Cases 01, 10"
 REF_CONTAINMENT = "EDPB Guidelines 01/2021 Cases 09, 13; BreachDesk design (risk-method.md §6)"
+REF_EXPOSURE_REMOVED = (
+    "EDPB Guidelines 01/2021 Case 09; EDPB Guidelines 9/2022 §IV.B (trusted recipient)"
+)
 REF_ART33 = "GDPR Art. 33(1)"
 REF_ART34 = "GDPR Art. 34(1)"
 REF_ART34_A = "GDPR Art. 34(3)(a); EDPB Guidelines 9/2022 §III.D"

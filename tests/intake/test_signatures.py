@@ -81,19 +81,29 @@ def test_window_edges_are_inclusive():
 def test_sentry_native_signature_over_the_body():
     digest = hmac.new(SECRET.encode(), BODY, hashlib.sha256).hexdigest()
     headers = {"sentry-hook-signature": digest, "sentry-hook-timestamp": str(NOW)}
-    assert verify(SECRET, headers, BODY, now=NOW + 10) == "sentry"
+    assert verify(SECRET, headers, BODY, now=NOW + 10, source="sentry") == "sentry"
     with pytest.raises(SignatureError, match="more than 5 minutes"):
-        verify(SECRET, headers, BODY, now=NOW + 3600)
+        verify(SECRET, headers, BODY, now=NOW + 3600, source="sentry")
     with pytest.raises(SignatureError, match="does not match"):
-        verify(SECRET, headers, BODY + b"x", now=NOW)
+        verify(SECRET, headers, BODY + b"x", now=NOW, source="sentry")
+
+
+@pytest.mark.parametrize("source", ["generic", "alertmanager", "grafana", "pagerduty", ""])
+def test_native_schemes_count_only_on_their_own_source(source):
+    digest = hmac.new(SECRET.encode(), BODY, hashlib.sha256).hexdigest()
+    headers = {"sentry-hook-signature": digest, "sentry-hook-timestamp": str(NOW)}
+    with pytest.raises(SignatureError, match="requires a signature"):
+        verify(SECRET, headers, BODY, now=NOW, source=source)
 
 
 def test_grafana_native_signature_over_timestamp_colon_body():
     digest = hmac.new(SECRET.encode(), f"{NOW}:".encode() + BODY, hashlib.sha256).hexdigest()
     headers = {"x-grafana-alerting-signature": digest, "x-grafana-alerting-timestamp": str(NOW)}
-    assert verify(SECRET, headers, BODY, now=NOW) == "grafana"
+    assert verify(SECRET, headers, BODY, now=NOW, source="grafana") == "grafana"
     with pytest.raises(SignatureError, match="Timestamp is required"):
-        verify(SECRET, {"x-grafana-alerting-signature": digest}, BODY, now=NOW)
+        verify(SECRET, {"x-grafana-alerting-signature": digest}, BODY, now=NOW, source="grafana")
+    with pytest.raises(SignatureError, match="requires a signature"):
+        verify(SECRET, headers, BODY, now=NOW, source="sentry")
 
 
 def test_tokens_are_random_and_only_their_hash_identifies_them():

@@ -50,9 +50,7 @@ def keys(now, policy=GDPR, start=START, due=DUE):
                 "remaining-12h",
                 "remaining-6h",
                 "remaining-1h",
-                "overdue-0h",
-                "overdue-6h",
-                "overdue-12h",
+                "overdue-12h",  # only the latest overdue step: catch-up sends one
             ],
         ),
     ],
@@ -85,7 +83,9 @@ def test_step_moments_and_labels():
     by_key = {s.key: s for s in steps}
     assert by_key["remaining-12h"].at == DUE - 12 * H
     assert by_key["remaining-12h"].label == "12 h before the deadline"
-    assert by_key["overdue-0h"].label == "at the deadline"
+    assert "overdue-0h" not in by_key  # only the latest overdue step
+    at_deadline = due_steps(GDPR, clock_started_at=START, due_at=DUE, now=DUE)
+    assert at_deadline[-1].label == "at the deadline"
     assert by_key["overdue-6h"].at == DUE + 6 * H
     assert by_key["overdue-6h"].label == "6 h after the deadline"
 

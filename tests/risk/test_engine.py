@@ -372,8 +372,10 @@ def test_unknown_data_categories_are_at_least_a_risk() -> None:
 
 
 def test_unknown_identifiability_is_direct() -> None:
+    # Contact data beside the protected hashes: usernames and hashes alone are unlikely to
+    # harm anyone whatever the identifiability (01/2021 Case 06, see test_scenarios).
     hashed = known(
-        data_categories=("credentials", "online_identifiers"),
+        data_categories=("credentials", "online_identifiers", "contact"),
         credentials_protection="strong_salted_hash",
         exposure="exfiltrated",
         cause="malicious_external",

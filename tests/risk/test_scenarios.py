@@ -218,6 +218,40 @@ SCENARIOS = [
         " secrecy, who deleted it: internal documentation only",
         id="edpb-09-misdirected-email-trusted-recipient",
     ),
+    pytest.param(
+        Facts(
+            **KNOWN,
+            breach_types=("confidentiality",),
+            cause="accidental_internal",
+            data_categories=("identity", "contact", "financial"),
+            subject_categories=("customers",),
+            subjects_count=15,
+            exposure="known_trusted_recipient",
+            mitigations=("recipient_deleted_or_returned",),
+        ),
+        UNLIKELY,
+        "01/2021 Case 09 as published: the insurance agent bound by professional secrecy saw"
+        " other customers' files, financial details included, reported it and deleted them: no"
+        " notification (the exposure is removed, paras 92-95)",
+        id="edpb-09-trusted-recipient-deleted-financial-data",
+    ),
+    pytest.param(
+        Facts(
+            **KNOWN,
+            breach_types=("confidentiality",),
+            cause="malicious_external",
+            data_categories=("credentials", "online_identifiers"),
+            credentials_protection="strong_salted_hash",
+            subject_categories=("customers",),
+            subjects_count=1200,
+            exposure="exfiltrated",
+        ),
+        UNLIKELY,
+        "01/2021 Case 06 as published: SQL injection took usernames and strongly salted"
+        " password hashes only; the credentials stay protected, nothing usable was disclosed:"
+        " no notification (paras 61-64)",
+        id="edpb-06-usernames-and-strong-salted-hashes-only",
+    ),
     # --- EDPB Guidelines 01/2021: lost or stolen devices and paper -------------------------
     pytest.param(
         Facts(
