@@ -119,7 +119,11 @@ MATRIX = [
         "campaign-create",
         "post",
         "/api/v1/incidents/{id}/campaigns/",
-        {"name": "Notice", "channels": ["email"]},
+        {
+            "name": "Notice",
+            "channels": ["email"],
+            "content": {"en": {"subject": "Notice", "text": "Dear {{name}}"}},
+        },
         DPOS,
         None,
     ),

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 
 from notifications.campaigns import services
 from notifications.models import Campaign, Delivery
+from tests.conftest import sign_in_verified
 from tests.notifications.conftest import CA_AWARE, CONTENT
 
 LATER = CA_AWARE + timedelta(hours=1)
@@ -16,7 +17,7 @@ LATER = CA_AWARE + timedelta(hours=1)
 @pytest.fixture
 def admin_client(client, db):
     user = get_user_model().objects.create_superuser("root", "root@example.test", "pw")
-    client.force_login(user)
+    sign_in_verified(client, user)
     return client
 
 
