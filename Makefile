@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format venv migrate demo bench bench-export run-prod-local clean
+.PHONY: run test lint format venv migrate demo bench bench-export run-prod-local clean sysdeps
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# Debian packages for PDFs, catalogues and the browser tests (installs them when run as root).
+sysdeps:
+	@bash .ci/sysdeps
+
 migrate: venv
 	$(PY) manage.py migrate --noinput
 
@@ -23,6 +27,7 @@ migrate: venv
 BASE_URL ?= http://$(HOST):$(PORT)
 
 demo: migrate
+	@bash .ci/sysdeps --soft
 	BREACHDESK_BASE_URL=$(BASE_URL) $(PY) manage.py seed_demo
 	$(PY) manage.py ensure_schedules
 
@@ -59,7 +64,7 @@ format: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-test: venv
+test: venv sysdeps
 	$(PY) -m ruff check .
 	$(PY) -m bandit -q -r breachdesk incidents notifications -x '*/migrations/*'
 	$(PY) manage.py rules_check

@@ -9,8 +9,7 @@ fetcher only accepts inline `data:` URIs, so a document can only use what its HT
 
 from __future__ import annotations
 
-from weasyprint import CSS, HTML
-from weasyprint.urls import URLFetcher
+from breachdesk.errors import DomainError
 
 #: Smallest type size any BreachDesk document uses (California wants no text below 10 pt).
 MIN_POINTS = 10
@@ -37,7 +36,20 @@ p, li {{ margin: 0 0 6pt; }}
 
 def html_to_pdf(html: str, *, extra_css: str = "") -> bytes:
     """Render an HTML document to PDF bytes with the shared page setup (its <title> and
-    <html lang> become the PDF's title and language)."""
+    <html lang> become the PDF's title and language).
+
+    WeasyPrint is imported here, not at module level: without Debian's Pango the rest of
+    BreachDesk still runs, and only a PDF request answers 503 saying what to install."""
+    try:
+        from weasyprint import CSS, HTML
+        from weasyprint.urls import URLFetcher
+    except OSError as exc:  # WeasyPrint loads libpango with ctypes at import time
+        raise DomainError(
+            "PDF rendering needs Pango on the server: "
+            "apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core.",
+            code="pdf_unavailable",
+            status=503,
+        ) from exc
     stylesheets = [CSS(string=BASE_CSS)]
     if extra_css:
         stylesheets.append(CSS(string=extra_css))
