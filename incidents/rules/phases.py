@@ -256,7 +256,10 @@ def completeness(
 
 
 def content_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Field-by-field changes from one filing's content to the next (element order kept)."""
+    """Field-by-field changes from one filing's content to the next (element order kept).
+
+    An element the later filing does not carry at all is not part of its phase: it is listed
+    as `not_in_this_phase`, never as `removed` (which means the later filing emptied it)."""
     changes: list[dict[str, Any]] = []
     for code in dict.fromkeys([*before, *after]):
         old, new = before.get(code), after.get(code)
@@ -264,6 +267,8 @@ def content_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list
             continue
         if is_empty(old):
             change = "added"
+        elif code not in after:
+            change = "not_in_this_phase"
         elif is_empty(new):
             change = "removed"
         elif old != new:

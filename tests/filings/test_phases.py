@@ -122,8 +122,19 @@ def test_late_filing_needs_reasons_for_the_delay():
 
 
 def test_changes_are_listed_field_by_field():
-    before = {"approx_subjects": {"count": 5800}, "cause": "unknown", "iocs": None, "a": "x"}
-    after = {"approx_subjects": {"count": 6200}, "cause": "unknown", "iocs": ["1.2.3.4"]}
+    before = {
+        "approx_subjects": {"count": 5800},
+        "cause": "unknown",
+        "iocs": None,
+        "a": "x",
+        "b": "y",
+    }
+    after = {
+        "approx_subjects": {"count": 6200},
+        "cause": "unknown",
+        "iocs": ["1.2.3.4"],
+        "a": None,
+    }
     assert content_changes(before, after) == [
         {
             "element": "approx_subjects",
@@ -133,4 +144,5 @@ def test_changes_are_listed_field_by_field():
         },
         {"element": "iocs", "change": "added", "before": None, "after": ["1.2.3.4"]},
         {"element": "a", "change": "removed", "before": "x", "after": None},
+        {"element": "b", "change": "not_in_this_phase", "before": "y", "after": None},
     ]
