@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularAPIView,
@@ -8,6 +8,7 @@ from drf_spectacular.views import (
 )
 
 from breachdesk import health, metrics
+from breachdesk.api.views import endpoint_not_found
 
 urlpatterns = [
     # The admin signs in through the workspace (password, then the second factor).
@@ -23,6 +24,8 @@ urlpatterns = [
     path("api/v1/", include("notifications.notices.urls")),
     path("notices/", include("notifications.notices.public_urls")),
     path("api/v1/", include("notifications.filings.urls")),
+    # Any other URL under /api/: a JSON 404 (or the slash redirect), never the HTML page.
+    re_path(r"^api/(?P<rest>.*)$", endpoint_not_found, name="api-not-found"),
     path("healthz", health.healthz, name="healthz"),
     path("healthz/live", health.healthz_live, name="healthz-live"),
     path("metrics", metrics.metrics, name="metrics"),

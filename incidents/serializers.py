@@ -323,9 +323,11 @@ class EventOutputSerializer(serializers.ModelSerializer):
 
 
 class AssessmentOutputSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     created_at = AwareDateTimeField()
-    based_on = serializers.SlugRelatedField(slug_field="version", read_only=True)
+    based_on = serializers.SlugRelatedField(slug_field="version", read_only=True, allow_null=True)
     severity = serializers.SerializerMethodField()
     exemptions = serializers.SerializerMethodField()
     rationale = serializers.SerializerMethodField()
@@ -389,7 +391,7 @@ class ObligationOutputSerializer(serializers.ModelSerializer):
     soft_seconds_remaining = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
     incident = serializers.SerializerMethodField()
-    waived_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    waived_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Obligation

@@ -1,5 +1,7 @@
 """Shared fixtures: one user per role, API clients, an organisation profile."""
 
+import sys
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
@@ -86,3 +88,24 @@ EVIDENCE = {"channel": "web_form", "recipient": "Supervisory authority", "refere
 
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The schemathesis run's counts (issue 10's done-when), when it ran."""
+    fuzz = sys.modules.get("tests.test_schemathesis")
+    if fuzz is None or not fuzz.OPERATIONS:
+        return
+    examples = fuzz.OPERATIONS.values()
+    callers = sorted({caller for caller, _ in fuzz.REQUESTS})
+    terminalreporter.write_sep("-", "schemathesis")
+    terminalreporter.write_line(
+        f"{len(fuzz.OPERATIONS)} operations, {min(examples)}-{max(examples)} examples each "
+        f"({sum(examples)} in all), {len(callers)} callers ({', '.join(callers)}), "
+        f"{sum(fuzz.REQUESTS.values())} requests"
+    )
+    by_class = Counter()
+    for (_, status_class), count in fuzz.REQUESTS.items():
+        by_class[status_class] += count
+    terminalreporter.write_line(
+        "responses: " + ", ".join(f"{k} {v}" for k, v in sorted(by_class.items()))
+    )

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from breachdesk.api.fields import AwareDateTimeField
 from breachdesk.api.permissions import has_perm
+from breachdesk.api.schema import OBJECT_LIST
 from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import iso
 from incidents import selectors as incident_selectors
@@ -80,7 +81,7 @@ class IncidentFilingsApi(APIView):
             return [has_perm("filings.add_filing")()]
         return [CanView()]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request, pk: int):
         incident = _incident(pk)
         return Response([filing_out(f) for f in selectors.filings_of(incident)])
@@ -176,7 +177,13 @@ class FilingRenderApi(APIView):
             OpenApiParameter("output", str, enum=RENDER_FORMATS),
             OpenApiParameter("lang", str, required=False),
         ],
-        responses={(200, "*/*"): OpenApiTypes.BINARY},
+        # json and dora-json are JSON objects; html, pdf, dora-csv and sample-notice are files.
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "text/html"): OpenApiTypes.STR,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.BINARY,
+        },
     )
     def get(self, request, pk: int):
         filing = _filing(pk)
@@ -238,7 +245,7 @@ class IncidentCorrespondenceApi(APIView):
             return [has_perm("filings.add_correspondence")()]
         return [has_perm("filings.view_correspondence")()]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request, pk: int):
         incident = _incident(pk)
         rows = selectors.correspondence_of(incident)

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from breachdesk.api.permissions import has_perm
+from breachdesk.api.schema import OBJECT_LIST
 from breachdesk.errors import DomainError
 from breachdesk.timeutils import iso
 
@@ -83,21 +84,17 @@ class NoticePreviewQuerySerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-# The notices of an incident: a list of notice objects (notice_out).
-_NOTICE_LIST = {"type": "array", "items": {"type": "object", "additionalProperties": {}}}
-
-
 class IncidentNoticesApi(APIView):
     """GET: the incident's notices. POST: draft the notices for its obligations to individuals."""
 
     def get_permissions(self):
         return [(CanDraft if self.request.method == "POST" else CanView)()]
 
-    @extend_schema(responses={200: _NOTICE_LIST})
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request, pk: int):
         return Response([notice_out(n) for n in selectors.notices_of_incident(pk)])
 
-    @extend_schema(request=NoticeDraftInputSerializer, responses={201: _NOTICE_LIST})
+    @extend_schema(request=NoticeDraftInputSerializer, responses={201: OBJECT_LIST})
     def post(self, request, pk: int):
         data = NoticeDraftInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -133,7 +130,7 @@ class NoticeDetailApi(APIView):
 class NoticeVersionsApi(APIView):
     permission_classes = [CanView]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request, pk: int):
         notice = selectors.notice_get(pk)
         return Response([version_out(v) for v in notice.versions.order_by("-number")])
