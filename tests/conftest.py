@@ -109,3 +109,9 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(
         "responses: " + ", ".join(f"{k} {v}" for k, v in sorted(by_class.items()))
     )
+    fewer = sorted(op for op, n in fuzz.OPERATIONS.items() if n < fuzz.EXAMPLES)
+    if fewer:  # nothing to vary (no parameters, no body), or stopped at a failure
+        terminalreporter.write_line(
+            f"fewer than {fuzz.EXAMPLES} examples: "
+            + ", ".join(f"{op} ({fuzz.OPERATIONS[op]})" for op in fewer)
+        )

@@ -242,7 +242,11 @@ class SendGridReceiptApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=None, responses={200: None, 403: None})
+    @extend_schema(
+        # SendGrid's Event Webhook body: a JSON array of event objects.
+        request={"application/json": {"type": "array", "items": {"type": "object"}}},
+        responses={200: None, 403: None},
+    )
     def post(self, request):
         body = request.body
         try:
@@ -267,7 +271,16 @@ class TwilioReceiptApi(APIView):
     permission_classes = [AllowAny]
     parser_classes = [FormParser]
 
-    @extend_schema(request=None, responses={200: None, 403: None})
+    @extend_schema(
+        # Twilio's status callback: form fields (MessageSid, MessageStatus, ErrorCode, ...).
+        request={
+            "application/x-www-form-urlencoded": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+            }
+        },
+        responses={200: None, 403: None},
+    )
     def post(self, request):
         params = {k: request.POST.get(k) for k in request.POST}
         url = settings.BREACHDESK_BASE_URL.rstrip("/") + request.get_full_path()

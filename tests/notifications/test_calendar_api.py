@@ -90,7 +90,12 @@ def test_delete_revokes_and_a_second_delete_is_404(api_client, viewer, token):
 def test_wrong_tokens_are_404(api_client, token, bad):
     response = feed(api_client, bad)
     assert response.status_code == 404
-    assert response["Content-Type"].startswith("text/plain")
+    # Under /api/ every error is JSON in the error shape, the feed's too (issue 10, item 9).
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "code": "not_found",
+        "detail": "Unknown calendar feed token (it may have been rotated).",
+    }
 
 
 @pytest.mark.django_db
