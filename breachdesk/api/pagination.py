@@ -43,6 +43,13 @@ class PageOrKeysetPagination(Pagination):
         }
         return [*super().get_schema_operation_parameters(view), cursor]
 
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        # Keyset pages (?cursor=) carry no count: only `results` is always there.
+        paginated["required"] = ["results"]
+        paginated["properties"]["count"]["description"] = "Page numbers only; absent with ?cursor=."
+        return paginated
+
     def get_paginated_response(self, data):
         if self._keyset is not None:
             return self._keyset.get_paginated_response(data)
