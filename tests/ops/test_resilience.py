@@ -7,10 +7,8 @@ tests/notifications/test_concurrency_processes.py).
 """
 
 import json
-import os
 from datetime import datetime, timedelta
 
-import dj_database_url
 import psycopg
 import pytest
 import time_machine
@@ -27,11 +25,10 @@ from tests.filings.conftest import draft
 from tests.intake.test_concurrency import run_concurrently
 from tests.notifications.conftest import AWARE_AT
 from tests.notifications.fakes import FakeSendGrid, Received, Reply
-from tests.notifications.test_concurrency_processes import _race, _run
+from tests.procs import ON_POSTGRESQL, pg_terminate, run, sweep_race, worker_env
 
 H = timedelta(hours=1)
 WORKERS = 4
-ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgres")
 postgresql_only = pytest.mark.skipif(
     not ON_POSTGRESQL, reason="runs in the PostgreSQL pass of CI (DATABASE_URL=postgres://...)"
 )
@@ -44,16 +41,7 @@ def _backend_pid() -> int:
 
 def _terminate(pid: int) -> None:
     """What a failover or a server restart does to a worker: its session is cut."""
-    server = dj_database_url.parse(os.environ["DATABASE_URL"])
-    with psycopg.connect(
-        host=server["HOST"],
-        port=server["PORT"] or 5432,
-        user=server["USER"],
-        password=server["PASSWORD"],
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+    assert pg_terminate(pid=pid) == 1
 
 
 class DroppingSendGrid(FakeSendGrid):
@@ -72,26 +60,13 @@ class DroppingSendGrid(FakeSendGrid):
         return super().default_reply(received)
 
 
-def _worker_env(database_url: str, tmp_path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "breachdesk.settings.dev",
-        "DATABASE_URL": database_url,
-        "BREACHDESK_VAR_DIR": str(tmp_path),
-        "LOG_LEVEL": "WARNING",
-        "SENDGRID_API_KEY": "",
-        "TWILIO_ACCOUNT_SID": "",
-        "REDIS_URL": "",
-    }
-
-
 def test_four_worker_processes_sweep_each_step_exactly_once_on_postgresql(
     tmp_path, postgres_scratch
 ):
-    env = _worker_env(postgres_scratch, tmp_path)
-    _run(["manage.py", "migrate", "-v0"], env)
+    env = worker_env(postgres_scratch, tmp_path)
+    run(["manage.py", "migrate", "-v0"], env)
     setup = json.loads(
-        _run(
+        run(
             [
                 "-m",
                 "tests.notifications.sweep_worker",
@@ -103,7 +78,7 @@ def test_four_worker_processes_sweep_each_step_exactly_once_on_postgresql(
     )
     due = datetime.fromisoformat(setup["due_at"])
     moments = [due - 12 * H, due - 6 * H, due - 1 * H, due + 7 * H]  # 1st and last: catch-up
-    rounds = _race(moments, env, tmp_path)
+    rounds = sweep_race(moments, env, tmp_path, workers=WORKERS)
 
     for reports in rounds:
         assert len(reports) == WORKERS
