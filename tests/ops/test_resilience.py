@@ -1,9 +1,10 @@
-"""Resilience on PostgreSQL: worker processes racing over the same reminders, the database
+"""Resilience: worker processes racing over the same reminders, the database
 connection dropping in the middle of a sweep, two DPOs submitting one filing at once.
 Nothing is lost, nothing is sent or recorded twice.
 
-These run in the PostgreSQL pass of CI (they skip on SQLite, whose own multi-process race is
-tests/notifications/test_concurrency_processes.py).
+Most run in the PostgreSQL pass of CI (they skip on SQLite, whose own multi-process race is
+tests/notifications/test_concurrency_processes.py); the chaos test with kills, provider
+faults and drops on both backends is tests/ops/test_chaos.py.
 """
 
 import json
@@ -12,9 +13,10 @@ from datetime import datetime, timedelta
 import psycopg
 import pytest
 import time_machine
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection, transaction
 from django.test import override_settings
 
+from breachdesk.db import retry_on_lost_connection
 from incidents.models import AuditEntry, Obligation
 from notifications.filings.models import Filing
 from notifications.models import AttemptStatus, OutboxMessage, ReminderAttempt
@@ -201,3 +203,29 @@ def test_two_dpos_submitting_the_same_filing_at_once_one_wins_the_other_gets_409
     duty = Obligation.objects.get(incident_id=assessed["id"], rule_code="eu-gdpr-33-1-sa")
     assert duty.status in ("met", "late")
     assert duty.evidence["filing_id"] == filing.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_after_the_provider_answered_survives_a_database_busy_for_a_moment():
+    """SQLite answers "database is locked" past its busy timeout with the connection alive:
+    the outcome of a send must still be recorded (it used to be given up at once, so the
+    reminder was sent again after its lease)."""
+    tries = []
+
+    def record():
+        tries.append(connection.vendor)
+        if len(tries) == 1:
+            raise OperationalError("database is locked")
+        return OutboxMessage.objects.count()
+
+    assert retry_on_lost_connection(record, what="recording an outcome") == 0
+    assert len(tries) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_inside_a_transaction_is_not_retried_alone():
+    def record():
+        raise OperationalError("database is locked")
+
+    with pytest.raises(OperationalError), transaction.atomic():
+        retry_on_lost_connection(record, what="recording an outcome")
