@@ -182,7 +182,7 @@ def test_kill_9_three_times_with_provider_faults_and_database_drops(tmp_path, wo
             worker_database, tmp_path, sendgrid.url, twilio.url, base64.b64encode(public).decode()
         )
         run(["manage.py", "migrate", "-v0"], env)
-        print(f"migrated {time.monotonic() - started:.1f}")  # noqa: T201
+        phases = {"migrate": round(time.monotonic() - started, 1)}
         setup = run_json(
             [
                 "-m",
@@ -196,7 +196,7 @@ def test_kill_9_three_times_with_provider_faults_and_database_drops(tmp_path, wo
             env,
         )
         campaign_id = str(setup["campaign_id"])
-        print(f"setup {time.monotonic() - started:.1f}")  # noqa: T201
+        phases["setup"] = round(time.monotonic() - started, 1)
         first_step_at = datetime.fromisoformat(setup["first_step_at"])
         window_ends = first_step_at + timedelta(seconds=SPACING * DUTIES + 1)
 
@@ -231,7 +231,7 @@ def test_kill_9_three_times_with_provider_faults_and_database_drops(tmp_path, wo
                     time.sleep(0.3)
                     cut += _drop(tmp_path, worker_database, dropped)
                     dropped += 1
-            print(f"kills {time.monotonic() - started:.1f}")  # noqa: T201
+            phases["kills"] = round(time.monotonic() - started, 1)
             # Quiet: the reminder window is over and the providers saw nothing for 4 s
             # (longer than a killed worker's 3 s lease).
             deadline, last, quiet_since = time.monotonic() + 45, -1, time.monotonic()
@@ -317,9 +317,17 @@ def test_kill_9_three_times_with_provider_faults_and_database_drops(tmp_path, wo
     assert set(steps) == {(i, k) for i in duty_ids for k in ("remaining-48h", "remaining-24h")}
     assert set(steps.values()) == {1}
     leads = [a for a in attempts if a["covered_by_id"] is None]
-    assert {a["status"] for a in leads} == {"sent"}, leads
+    sent = [a for a in leads if a["status"] == "sent"]
+    # The documented exception (docs/notifications.md): when every recipient's request
+    # failed and one had no answer in time, the reminder may have gone out; it is recorded
+    # failed and not sent again (at most once). Rare: each of its recipients hit a fault.
+    for lead in leads:
+        if lead["status"] != "sent":
+            assert lead["status"] == "failed", lead
+            assert not any(r["accepted"] for r in lead["results"]), lead
+            assert any(r["outcome_unknown"] for r in lead["results"]), lead
     events = Counter(e["attempt_id"] for e in report["reminder_events"])
-    assert events == Counter(a["pk"] for a in leads)  # one timeline event per reminder
+    assert events == Counter(a["pk"] for a in sent)  # one timeline event per reminder sent
     # At the providers: no recipient got a reminder twice; every reminder reached someone.
     by_ref = {m["receipt_ref"]: m["reference"] for m in report["outbound"]}
     reminder_deliveries = Counter(
@@ -328,7 +336,9 @@ def test_kill_9_three_times_with_provider_faults_and_database_drops(tmp_path, wo
         if _ref_kind(args) == "reminder"
     ) + Counter((by_ref.get(ref), to) for ref, to, _, _ in sms_taken if ref.startswith("m"))
     assert set(reminder_deliveries.values()) == {1}, reminder_deliveries
-    assert {ref for ref, _ in reminder_deliveries} == {f"reminder-{a['pk']}" for a in leads}
+    reached = {ref for ref, _ in reminder_deliveries}
+    assert reached >= {f"reminder-{a['pk']}" for a in sent}
+    assert reached <= {f"reminder-{a['pk']}" for a in leads}
 
     # No obligation lost its state: each is as before, but the campaign's notice duties,
     # met by the completed campaign with its evidence.
@@ -340,12 +350,14 @@ def test_kill_9_three_times_with_provider_faults_and_database_drops(tmp_path, wo
     assert "intact" in report["audit"].lower(), report["audit"]
 
     print(  # noqa: T201 (the figures for the issue note, shown with pytest -s)
-        f"storm {storm_seconds:.1f} s; kills after {killed} requests; drops {dropped} "
+        f"seconds since start {phases}, storm over at {storm_seconds:.1f}, finished at "
+        f"{time.monotonic() - started:.1f}; kills after {killed} requests; drops {dropped} "
         f"(sessions cut {cut}); faults {dict(faults)} of "
         f"{len(sendgrid.received) + len(twilio.received)} requests; "
         f"worker tasks failed {[t['failed'] for t in tallies]}; receipts {posted}; "
         f"settle {settled}; {RECIPIENTS} recipients x 2 channels delivered once; "
-        f"{len(leads)} reminders to {len(reminder_deliveries)} recipient deliveries"
+        f"{len(sent)} of {len(leads)} reminders sent, "
+        f"{len(reminder_deliveries)} recipient deliveries"
     )
 
 
