@@ -205,7 +205,7 @@ def test_two_dpos_submitting_the_same_filing_at_once_one_wins_the_other_gets_409
     assert duty.evidence["filing_id"] == filing.pk
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_write_after_the_provider_answered_survives_a_database_busy_for_a_moment():
     """SQLite answers "database is locked" past its busy timeout with the connection alive:
     the outcome of a send must still be recorded (it used to be given up at once, so the
@@ -222,7 +222,7 @@ def test_a_write_after_the_provider_answered_survives_a_database_busy_for_a_mome
     assert len(tries) == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_write_inside_a_transaction_is_not_retried_alone():
     def record():
         raise OperationalError("database is locked")
