@@ -44,8 +44,8 @@ from tests.procs import (
 
 RECIPIENTS = 80  # each with an e-mail address and a phone number: 160 campaign deliveries
 DUTIES = 5  # authority deadlines whose 24-hours-left reminder comes due during the storm
-SPACING = 1.5  # seconds between those reminders
-LEAD_SECONDS = 5  # from the end of the set-up to the first of them
+SPACING = 2  # seconds between those reminders
+LEAD_SECONDS = 10  # from the end of the set-up to the first of them (workers boot first)
 KILLS = 3
 DROPS = 3
 FAULT_RATE = 0.2
