@@ -7,6 +7,7 @@ from breachdesk.web.views import (
     filings,
     incidents,
     notices,
+    profile,
     register,
 )
 
@@ -67,5 +68,9 @@ urlpatterns = [
         name="notice-publish",
     ),
     path("register/", register.register_view, name="register"),
-    path("organisation/", register.organisation_view, name="organisation"),
+    path("organisation/", profile.organisation_view, name="organisation"),
+    path("parties/", profile.parties_view, name="parties"),
+    path("parties/<int:pk>/", profile.party_view, name="party"),
+    path("parties/<int:pk>/delete/", profile.party_delete, name="party-delete"),
+    path("authorities/", profile.authorities_view, name="authorities"),
 ]

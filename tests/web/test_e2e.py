@@ -188,6 +188,19 @@ def test_log_assess_watch_the_clock_and_find_it_in_the_register(
 
     page.goto(f"{base}/organisation/")
     assert_accessible(axe, page, "organisation")
+    page.get_by_role("link", name="Customers and processors").click()
+    page.get_by_label("Kind").select_option("customer")
+    page.get_by_label(re.compile("^Name")).fill("Clinic Nord")
+    page.get_by_label("Notice period (hours)").fill("24")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_text("Clinic Nord added.")).to_be_visible()
+    assert_accessible(axe, page, "parties")
+    shot(page, "parties")
+    page.get_by_role("link", name="Authority registry").click()
+    page.get_by_label("Jurisdiction").fill("DE")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("link", name="Report to DE-BE")).to_be_visible()
+    assert_accessible(axe, page, "authorities")
     page.goto(f"{base}/account/")
     assert_accessible(axe, page, "account")
 
@@ -199,6 +212,9 @@ def test_log_assess_watch_the_clock_and_find_it_in_the_register(
         ("incident", incident_url),
         ("notice editor", notice_url),
         ("register", "/register/"),
+        ("organisation", "/organisation/"),
+        ("parties", "/parties/"),
+        ("authorities", "/authorities/"),
     ):
         small.goto(url if url.startswith("http") else base + url)
         width = small.evaluate("document.documentElement.scrollWidth")
