@@ -36,7 +36,7 @@ from notifications.campaigns.rows import (
 )
 from notifications.models import Campaign, ImportRun, Recipient
 
-BATCH = 5000
+BATCH = 2000
 REPORT_LIMIT = 10_000  # rejected rows listed in the report; all are counted
 
 

@@ -116,6 +116,11 @@ def _rows(lease: Lease, state: str):
     return Delivery.objects.filter(campaign_id=lease.campaign_id, seq=lease.seq, state=state)
 
 
+def _db_time() -> object:
+    """Now, as the ORM stores a DateTimeField (for the plain-SQL updates below)."""
+    return connection.ops.adapt_datetimefield_value(now_utc())
+
+
 def _claim(lease: Lease, ids: list[int]) -> list[int]:
     """Commit `queued` -> `sending` for ids (fenced by the lease) BEFORE calling a provider."""
     if not ids:
@@ -129,7 +134,7 @@ def _claim(lease: Lease, ids: list[int]) -> list[int]:
             cursor.execute(
                 f"UPDATE {table} SET state = %s, tries = tries + 1, attempted_at = %s "  # noqa: S608  # nosec B608  # model table, placeholders only
                 f"WHERE id IN ({marks}) AND state = %s RETURNING id",
-                [states.SENDING, now_utc(), *ids, states.QUEUED],
+                [states.SENDING, _db_time(), *ids, states.QUEUED],
             )
             return sorted(row[0] for row in cursor.fetchall())
 
@@ -289,7 +294,7 @@ def _sent(ids: list[int], *, provider: str, message_id: str) -> None:
         cursor.execute(
             f"UPDATE {table} SET state = %s, provider = %s, provider_message_id = %s, "  # noqa: S608  # nosec B608  # model table, placeholders only
             f"sent_at = %s, error = '' WHERE id IN ({marks}) AND state IN (%s, %s)",
-            [states.SENT, provider, message_id, now_utc(), *ids, states.SENDING, states.UNKNOWN],
+            [states.SENT, provider, message_id, _db_time(), *ids, states.SENDING, states.UNKNOWN],
         )
 
 
