@@ -41,7 +41,6 @@ from incidents.intake.selectors import keep_payloads
 from incidents.intake.writegate import write_gate
 from incidents.models import Incident
 from incidents.models.incident import EventKind, IncidentSource
-from incidents.services.events import event_record
 from incidents.services.incidents import incident_create
 from incidents.status import OPEN_STATUSES
 
@@ -318,17 +317,12 @@ def _incident_place(
     opening.lock()
     if group is not None and (incident := sql.group_incident(group)):
         return sql.alert_set_incident(row, incident)
-    opened = _incident_open(integration, incoming, now)
-    # The alert that opened the incident is on its timeline. Alerts grouped onto it later
-    # are linked (alert.incident) without a timeline entry each: a storm of a thousand
-    # alerts must not bury the timeline or serialise on the audit chain.
-    event_record(
-        incident=opened,
-        kind=EventKind.ALERT_ATTACHED,
-        actor=integration.actor,
-        now=now,
-        payload={**alert_summary(row.id, incoming), "reason": "opened", "group_key": group_key},
-    )
+    # The alert that opened the incident is on its timeline (recorded with the creation, in
+    # one audit append). Alerts grouped onto it later are linked (alert.incident) without a
+    # timeline entry each: a storm of a thousand alerts must not bury the timeline or
+    # serialise on the audit chain.
+    attached = {**alert_summary(row.id, incoming), "reason": "opened", "group_key": group_key}
+    opened = _incident_open(integration, incoming, now, attached)
     return sql.alert_set_incident(row, (opened.pk, opened.reference))
 
 
@@ -384,7 +378,9 @@ def alert_summary(alert_id: int, alert: Alert | NormalizedAlert) -> dict[str, An
     }
 
 
-def _incident_open(integration: Integration, incoming: NormalizedAlert, now: datetime) -> Incident:
+def _incident_open(
+    integration: Integration, incoming: NormalizedAlert, now: datetime, attached: dict[str, Any]
+) -> Incident:
     label_facts = facts_from_labels(incoming.labels)
     detected = min(incoming.occurred_at, now)
     source_name = AlertSource(integration.source).label
@@ -417,7 +413,11 @@ def _incident_open(integration: Integration, incoming: NormalizedAlert, now: dat
     elif integration.propose_awareness == AwarenessProposal.OCCURRED:
         data["proposed_aware_at"] = detected
     incident = incident_create(
-        actor=integration.actor, data=data, source=IncidentSource.ALERT, now=now
+        actor=integration.actor,
+        data=data,
+        source=IncidentSource.ALERT,
+        now=now,
+        events=[(EventKind.ALERT_ATTACHED, attached)],
     )
     enqueue_after_commit(PAGE_TASK, incident_id=incident.pk)
     return incident
