@@ -75,7 +75,7 @@ def main() -> None:
             name=f"bench-paths-{os.getpid()}", source="generic", rate_limit_per_minute=0
         ).token
         http = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-        url = {path: "/api/v1/alerts/generic/" for path in PATHS}
+        url = dict.fromkeys(PATHS, "/api/v1/alerts/generic/")
         url["baseline"] = "/bench/baseline/"
 
         def post(path: str, number: int):
