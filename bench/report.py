@@ -134,9 +134,10 @@ def headline(folder: Path) -> list[str]:
         b = words(dash, rf"baseline 100 newest\s+(?={n}\s)")
         w = words(dash, rf"dashboard GET / \(warm\)\s+(?={n}\s)")
         if b and w:
+            cpu = f" (CPU {w[4]} ms)" if len(w) > 4 else ""
             add(
                 f"dashboard, {int(n):,} incidents (warm, median)",
-                f"{w[2]} ms",
+                f"{w[2]} ms{cpu}",
                 f"{b[2]} ms (100 newest, one query)",
                 f"{float(w[2]) / float(b[2]):.1f}x",
                 "dashboard.txt",

@@ -11,7 +11,8 @@
 # import and dispatch; default 100,000), DISPATCH_WORKERS ("1 2 4": one dispatch run per
 # count against the fake provider, each beside the fake's own ceiling with as many clients).
 # PostgreSQL: BENCH_PG_URL is a role that may create databases (each benchmark gets a fresh,
-# empty one, dropped afterwards); Redis: BENCH_REDIS_URL (a database number of its own).
+# empty one named BENCH_PG_PREFIX + the step, replaced on the next run: give concurrent runs
+# different prefixes); Redis: BENCH_REDIS_URL (a database number of its own).
 # About 25-40 minutes per database on 2 busy cores at the defaults. Not run in CI.
 # Raw outputs: bench/out/make-bench/<database>/ (only that database's folder is replaced, so
 # two invocations with different BENCH_DATABASES can run at once; each rewrites the report
@@ -22,10 +23,12 @@ PY=$PWD/.venv/bin/python
 OUT=$PWD/bench/out/make-bench
 BENCH_DATABASES=${BENCH_DATABASES:-"sqlite postgresql"}
 BENCH_PG_URL=${BENCH_PG_URL:-postgres://breachdesk:breachdesk@127.0.0.1:5432}
+BENCH_PG_PREFIX=${BENCH_PG_PREFIX:-bd_bench_}
 BENCH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/7}
 INCIDENTS=${INCIDENTS:-100000}
 RECIPIENTS=${RECIPIENTS:-100000}
 DISPATCH_WORKERS=${DISPATCH_WORKERS:-"1 2 4"}
+export LOG_LEVEL=${LOG_LEVEL:-WARNING}
 mkdir -p "$OUT"
 
 fresh_db() {  # fresh_db NAME -> a DATABASE_URL of an empty database
@@ -49,7 +52,7 @@ step() {  # step LABEL FILE COMMAND...: run, keep its output and its load averag
   shift 2
   echo "== $label ($(date -u +%H:%M:%S), load $(load))" >&2
   local began=$SECONDS
-  "$@" >"$file"
+  "$@" >"$file" || printf '\n(FAILED with exit code %d; the run goes on)\n' $? >>"$file"
   printf '\n(%s: %d s; load average at the end %s)\n' "$label" $((SECONDS - began)) "$(load)" >>"$file"
 }
 
@@ -57,7 +60,7 @@ run_all() {  # run_all LABEL (DATABASE_URL / REDIS_URL set by the caller, or not
   local label=$1 dir=$OUT/$1 db
   rm -rf "$dir"
   mkdir -p "$dir"
-  db() { [[ $label == postgresql ]] && export DATABASE_URL=$(fresh_db "bd_bench_$1") || true; }
+  db() { [[ $label == postgresql ]] && export DATABASE_URL=$(fresh_db "${BENCH_PG_PREFIX}$1") || true; }
   db intake_paths
   step "$label: alert intake per path (in-process)" "$dir/intake-paths.md" \
     "$PY" bench/intake/paths.py --repeat 100 --markdown
