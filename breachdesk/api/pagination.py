@@ -1,6 +1,19 @@
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+
+class StableOrderingFilter(OrderingFilter):
+    """`?ordering=` with the id as the last key, so rows that tie on the chosen field keep
+    one order and numbered pages neither repeat nor skip them (PostgreSQL returns ties in
+    any order)."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering or any(key.lstrip("-") in ("id", "pk") for key in ordering):
+            return ordering
+        return [*ordering, "-id" if ordering[-1].startswith("-") else "id"]
 
 
 class DeferredJoinPaginator(Paginator):
