@@ -3,8 +3,6 @@
 Views authenticate, authorise, parse, call one service or selector, serialise.
 """
 
-import django_filters
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
@@ -14,6 +12,7 @@ from rest_framework.views import APIView
 
 from breachdesk.api.permissions import has_perm
 from incidents import selectors
+from incidents.filters import AuthorityFilter
 from incidents.models import Authority, Organization
 from incidents.models.organization import OrgRole
 from incidents.rules import authorities as registry_data
@@ -22,33 +21,6 @@ from incidents.services import organization as organization_services
 from incidents.services.authorities import SYNCED_FIELDS
 
 CanViewAuthorities = has_perm("incidents.view_authority")
-
-
-class AuthorityFilter(django_filters.FilterSet):
-    jurisdiction = django_filters.CharFilter(
-        method="filter_jurisdiction",
-        label="ISO country or subdivision; a country (US) also finds its subdivisions (US-CA)",
-    )
-    region = django_filters.ChoiceFilter(choices=registry_data.REGIONS)
-    kind = django_filters.ChoiceFilter(choices=registry_data.KINDS)
-    q = django_filters.CharFilter(method="filter_text", label="Code or name contains")
-
-    class Meta:
-        model = Authority
-        fields: list[str] = []
-
-    def filter_jurisdiction(self, queryset, name, value):
-        code = value.strip().upper()
-        query = Q(jurisdiction=code)
-        if "-" not in code:
-            query |= Q(jurisdiction__startswith=f"{code}-")
-        return queryset.filter(query)
-
-    def filter_text(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(
-            Q(code__icontains=value) | Q(name__icontains=value) | Q(name_native__icontains=value)
-        )
 
 
 class AuthorityOutputSerializer(serializers.ModelSerializer):

@@ -1,4 +1,4 @@
-"""List filters for the incident register."""
+"""List filters for the incident register and the authority registry (API and workspace)."""
 
 from datetime import UTC
 
@@ -9,8 +9,9 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from incidents.models import Incident, Party
+from incidents.models import Authority, Incident, Party
 from incidents.models.incident import IncidentRole, IncidentSource
+from incidents.rules import authorities as registry_data
 from incidents.status import IncidentStatus
 
 
@@ -144,3 +145,30 @@ class PartyFilter(django_filters.FilterSet):
     class Meta:
         model = Party
         fields = ["kind", "active"]
+
+
+class AuthorityFilter(django_filters.FilterSet):
+    jurisdiction = django_filters.CharFilter(
+        method="filter_jurisdiction",
+        label="ISO country or subdivision; a country (US) also finds its subdivisions (US-CA)",
+    )
+    region = django_filters.ChoiceFilter(choices=registry_data.REGIONS)
+    kind = django_filters.ChoiceFilter(choices=registry_data.KINDS)
+    q = django_filters.CharFilter(method="filter_text", label="Code or name contains")
+
+    class Meta:
+        model = Authority
+        fields: list[str] = []
+
+    def filter_jurisdiction(self, queryset, name, value):
+        code = value.strip().upper()
+        query = Q(jurisdiction=code)
+        if "-" not in code:
+            query |= Q(jurisdiction__startswith=f"{code}-")
+        return queryset.filter(query)
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(
+            Q(code__icontains=value) | Q(name__icontains=value) | Q(name_native__icontains=value)
+        )

@@ -3,10 +3,12 @@ from django.urls import path
 from breachdesk.web.views import (
     assessment,
     auth,
+    campaigns,
     dashboard,
     filings,
     incidents,
     notices,
+    profile,
     register,
 )
 
@@ -66,6 +68,38 @@ urlpatterns = [
         notices.notice_publish,
         name="notice-publish",
     ),
+    path(
+        "incidents/<int:incident_pk>/notices/<int:notice_pk>/campaigns/new/",
+        campaigns.campaign_new,
+        name="campaign-new",
+    ),
+    path(
+        "incidents/<int:incident_pk>/campaigns/<int:pk>/", campaigns.campaign_page, name="campaign"
+    ),
+    path(
+        "incidents/<int:incident_pk>/campaigns/<int:pk>/progress/",
+        campaigns.campaign_progress,
+        name="campaign-progress",
+    ),
+    path(
+        "incidents/<int:incident_pk>/campaigns/<int:pk>/import/",
+        campaigns.campaign_import,
+        name="campaign-import",
+    ),
+    path(
+        "incidents/<int:incident_pk>/campaigns/<int:pk>/start/",
+        campaigns.campaign_start,
+        name="campaign-start",
+    ),
+    path(
+        "incidents/<int:incident_pk>/campaigns/<int:pk>/retry/",
+        campaigns.campaign_retry,
+        name="campaign-retry",
+    ),
     path("register/", register.register_view, name="register"),
-    path("organisation/", register.organisation_view, name="organisation"),
+    path("organisation/", profile.organisation_view, name="organisation"),
+    path("parties/", profile.parties_view, name="parties"),
+    path("parties/<int:pk>/", profile.party_view, name="party"),
+    path("parties/<int:pk>/delete/", profile.party_delete, name="party-delete"),
+    path("authorities/", profile.authorities_view, name="authorities"),
 ]

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from incidents.models import Assessment, Incident, Obligation
+from incidents.models import Assessment, Incident, Obligation, Party
 from incidents.services.incidents import incident_create
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +100,35 @@ def test_dashboard_shows_the_fifty_most_urgent(web, thousand_incidents):
     assert len(rows) == 50
     dues = [row.next_due for row in rows]
     assert dues == sorted(dues)
+
+
+@pytest.fixture
+def thousand_parties():
+    return Party.objects.bulk_create(
+        Party(
+            kind=("customer", "processor", "sub_processor")[i % 3],
+            name=f"Party {i:04d}",
+            created_at=START,
+            updated_at=START,
+        )
+        for i in range(1000)
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["/parties/", "/parties/?page=7", "/authorities/", "/authorities/?kind=dpa&page=2"]
+)
+def test_parties_and_authorities_run_a_bounded_number_of_queries(
+    web, org, thousand_parties, django_assert_max_num_queries, url
+):
+    with django_assert_max_num_queries(12):
+        response = web["dpo"].get(url)
+    assert response.status_code == 200
+    assert response.context["page"].object_list
+
+
+def test_organisation_page_runs_a_bounded_number_of_queries(
+    web, org, thousand_parties, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        assert web["dpo"].get("/organisation/").status_code == 200

@@ -9,9 +9,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 
+from breachdesk.errors import DomainError
 from breachdesk.web.twofactor import is_fully_signed_in
 from incidents import selectors
 from incidents.models import Incident
+from notifications.notices import selectors as notice_selectors
+from notifications.notices.models import Notice
 
 
 def incident_or_404(pk: int) -> Incident:
@@ -19,6 +22,16 @@ def incident_or_404(pk: int) -> Incident:
         return selectors.incident_get(pk)
     except Incident.DoesNotExist as exc:
         raise Http404("No such incident.") from exc
+
+
+def notice_or_404(incident_pk: int, pk: int) -> Notice:
+    try:
+        notice = notice_selectors.notice_get(pk)
+    except DomainError as exc:  # not_found
+        raise Http404("No such notice.") from exc
+    if notice.incident_id != incident_pk:
+        raise Http404("No such notice on this incident.")
+    return notice
 
 
 def workspace_view(*perms: str):

@@ -15,6 +15,7 @@ from breachdesk.web.incident_forms import (
     NewIncidentForm,
     TransitionForm,
 )
+from breachdesk.web.views import campaigns
 from breachdesk.web.views.access import incident_or_404 as _incident
 from breachdesk.web.views.access import workspace_view
 from breachdesk.web.views.errors import Refused, attach, message_of
@@ -24,6 +25,7 @@ from incidents.models import Incident
 from incidents.services import incidents as incident_services
 from incidents.services import lifecycle
 from incidents.status import ACTIONS
+from notifications.campaigns import selectors as campaign_selectors
 from notifications.filings import selectors as filing_selectors
 from notifications.notices import selectors as notice_selectors
 
@@ -69,6 +71,27 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     return render(request, "web/incident_new.html", {"form": form})
 
 
+def _notices_with_campaigns(incident: Incident) -> list[dict]:
+    """Each notice with its newest send-outs and their delivery progress."""
+    cards = campaigns.progress_cards(
+        campaign_selectors.campaign_list(incident_id=incident.pk)
+        .filter(notice_version__isnull=False)
+        .select_related("notice_version")
+    )
+    return [
+        {
+            "notice": notice,
+            "campaigns": [
+                card
+                for card in cards
+                if card["campaign"].notice_version_id
+                and card["campaign"].notice_version.notice_id == notice.pk
+            ],
+        }
+        for notice in notice_selectors.notices_of_incident(incident.pk)
+    ]
+
+
 def _facts_initial(incident: Incident) -> dict:
     return {name: getattr(incident, name, "") for name in IncidentFactsForm.base_fields}
 
@@ -95,7 +118,7 @@ def _page(request: HttpRequest, incident: Incident, facts_form: IncidentFactsFor
             "transition_form": TransitionForm(),
             "comment_form": CommentForm(),
             "filings": filing_selectors.filings_of(incident),
-            "notices": notice_selectors.notices_of_incident(incident.pk),
+            "notices": _notices_with_campaigns(incident),
             "can_draft_notice": request.user.has_perm("notices.add_notice"),
             "filing_form": NewFilingForm(choices=filing_targets(incident))
             if request.user.has_perm("filings.add_filing")

@@ -3,27 +3,17 @@ language, see completeness and plain-language warnings, preview each channel, ap
 publish (DPO). The public page itself is served by notifications.notices."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from breachdesk.web.views.access import workspace_view
+from breachdesk.web.views import campaigns
+from breachdesk.web.views.access import notice_or_404, workspace_view
 from breachdesk.web.views.errors import Refused, message_of
 from notifications.notices import selectors, services
 from notifications.notices.document import AUTHOR_BLOCKS
-from notifications.notices.models import Notice
 from notifications.notices.render import public_url
 from notifications.notices.render import render as render_notice
-
-
-def _notice(incident_pk: int, pk: int) -> Notice:
-    try:
-        notice = selectors.notice_get(pk)
-    except Notice.DoesNotExist as exc:
-        raise Http404("No such notice.") from exc
-    if notice.incident_id != incident_pk:
-        raise Http404("No such notice on this incident.")
-    return notice
 
 
 @require_POST
@@ -40,7 +30,7 @@ def notice_draft(request: HttpRequest, pk: int) -> HttpResponse:
 
 @workspace_view("notices.view_notice")
 def notice_editor(request: HttpRequest, incident_pk: int, pk: int) -> HttpResponse:
-    notice = _notice(incident_pk, pk)
+    notice = notice_or_404(incident_pk, pk)
     version = selectors.notice_current_version(notice)
     content = version.content
     lang = request.GET.get("lang") or content["default_language"]
@@ -74,6 +64,10 @@ def notice_editor(request: HttpRequest, incident_pk: int, pk: int) -> HttpRespon
             "public_url": public_url(version) if notice.published_at else "",
             "can_edit": request.user.has_perm("notices.change_notice"),
             "can_approve": request.user.has_perm("notices.approve_notice"),
+            "campaigns": campaigns.campaigns_of_notice(notice),
+            "campaign_form": campaigns.new_campaign_form(notice.approved_version)
+            if notice.approved_version_id and request.user.has_perm("notifications.add_campaign")
+            else None,
         },
     )
 
@@ -81,7 +75,7 @@ def notice_editor(request: HttpRequest, incident_pk: int, pk: int) -> HttpRespon
 @require_POST
 @workspace_view("notices.change_notice")
 def notice_edit(request: HttpRequest, incident_pk: int, pk: int) -> HttpResponse:
-    notice = _notice(incident_pk, pk)
+    notice = notice_or_404(incident_pk, pk)
     version = selectors.notice_current_version(notice)
     blocks: dict[str, dict[str, str]] = {}
     for code in AUTHOR_BLOCKS:
@@ -112,7 +106,7 @@ def notice_edit(request: HttpRequest, incident_pk: int, pk: int) -> HttpResponse
 @require_POST
 @workspace_view("notices.approve_notice")
 def notice_approve(request: HttpRequest, incident_pk: int, pk: int) -> HttpResponse:
-    _notice(incident_pk, pk)
+    notice_or_404(incident_pk, pk)
     try:
         version = services.notice_approve(
             notice_id=pk, actor=request.user, version=int(request.POST.get("version", 0))
@@ -127,7 +121,7 @@ def notice_approve(request: HttpRequest, incident_pk: int, pk: int) -> HttpRespo
 @require_POST
 @workspace_view("notices.approve_notice")
 def notice_publish(request: HttpRequest, incident_pk: int, pk: int) -> HttpResponse:
-    _notice(incident_pk, pk)
+    notice_or_404(incident_pk, pk)
     try:
         services.notice_publish(notice_id=pk, actor=request.user)
     except Refused as exc:

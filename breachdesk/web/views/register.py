@@ -1,5 +1,4 @@
-"""The register (every incident, filterable, with the API's CSV/JSON export) and the
-organisation profile."""
+"""The register: every incident, filterable, with the API's CSV/JSON export."""
 
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch
@@ -9,7 +8,7 @@ from django.shortcuts import render
 from breachdesk.timeutils import now_utc
 from breachdesk.web.views.access import workspace_view
 from incidents.filters import IncidentFilter
-from incidents.models import Assessment, Incident, Obligation, Organization
+from incidents.models import Assessment, Incident, Obligation
 from incidents.models.obligation import ObligationStatus
 from incidents.status import OPEN_STATUSES
 
@@ -61,17 +60,5 @@ def register_view(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "can_export": request.user.has_perm("incidents.export_register"),
             "now": now,
-        },
-    )
-
-
-@workspace_view("incidents.view_organization")
-def organisation_view(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "web/organisation.html",
-        {
-            "org": Organization.objects.first(),
-            "can_change": request.user.has_perm("incidents.change_organization"),
         },
     )

@@ -1,4 +1,4 @@
-// BreachDesk workspace: live countdowns and the wizard's outcome preview. No inline script
+// BreachDesk workspace: live countdowns, the wizard's outcome preview, send-out progress. No inline script
 // anywhere (Content-Security-Policy); the thresholds mirror breachdesk/web/countdown.py.
 (function () {
   "use strict";
@@ -36,7 +36,34 @@
       .then(function (html) { if (html !== null) target.innerHTML = html; });
   }
 
+  // A send-out's progress panel is fetched again every 2 s while it sends; a screen reader
+  // hears the one-line summary when it changes (not the whole panel).
+  function follow(el) {
+    var live = document.createElement("p");
+    live.className = "visually-hidden";
+    live.setAttribute("aria-live", "polite");
+    el.parentNode.insertBefore(live, el.nextSibling);
+    var last = null;
+    var timer = setInterval(function () {
+      fetch(el.dataset.progressUrl, { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (html === null || html === last) return;
+          last = html;
+          el.innerHTML = html;
+          var summary = el.querySelector(".progress-summary");
+          if (summary && live.textContent !== summary.textContent) live.textContent = summary.textContent;
+          var body = el.querySelector("[data-status]");
+          if (!body || body.dataset.status !== "sending") clearInterval(timer);
+        });
+    }, 2000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-progress-url]").forEach(function (el) {
+      var body = el.querySelector("[data-status]");
+      if (body && body.dataset.status === "sending") follow(el);
+    });
     tick();
     setInterval(tick, 1000);
     var form = document.querySelector("form[data-preview]");
