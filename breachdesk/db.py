@@ -4,8 +4,11 @@ Django does not reconnect in the middle of a unit of work: after the server clos
 connection every query fails until the connection is closed and opened again. For a write
 that must not be lost once the outside world has been told (a provider accepted a message,
 so its outcome must be recorded), `retry_on_lost_connection` closes the broken connection and
-runs the write again, a few times, a moment apart. Only outside any transaction: inside one,
-the work before the drop is gone and the caller's transaction must fail as a whole.
+runs the write again, a few times, a moment apart. A transient error on a live connection
+(SQLite busy past its timeout, an interrupted statement) is tried again the same way: giving
+up there would leave the message sent but unrecorded, and sent again later. Only outside
+any transaction: inside one, the work before the drop is gone and the caller's transaction
+must fail as a whole.
 """
 
 import logging
@@ -23,20 +26,26 @@ PAUSE_SECONDS = 0.5
 
 
 def retry_on_lost_connection(write: Callable[[], T], *, what: str) -> T:
+    """Run `write`; on a lost connection (or a database busy for a moment: SQLite's "database
+    is locked", an interrupted statement) reconnect if needed and run it again."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return write()
         except (OperationalError, InterfaceError) as exc:
-            if connection.in_atomic_block or attempt == ATTEMPTS or _connection_alive():
-                raise  # not a lost connection (or out of patience): the caller handles it
+            if connection.in_atomic_block or attempt == ATTEMPTS:
+                raise  # the caller's transaction is gone (or out of patience)
+            lost = not _connection_alive()
             logger.warning(
-                "database connection lost while %s (%s); reconnecting, try %d of %d",
+                "database %s while %s (%s); %s, try %d of %d",
+                "connection lost" if lost else "error",
                 what,
-                type(exc).__name__,
+                exc,
+                "reconnecting" if lost else "trying again",
                 attempt + 1,
                 ATTEMPTS,
             )
-            connection.close()
+            if lost:
+                connection.close()
             time.sleep(PAUSE_SECONDS * attempt)
     raise AssertionError("unreachable")  # pragma: no cover
 

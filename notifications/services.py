@@ -32,7 +32,13 @@ from notifications import delivery as delivery_states
 from notifications import outbound, selectors
 from notifications.ladder import Step, due_steps, step_from_key
 from notifications.messages import incident_admin_url, reminder_render, utc_text
-from notifications.models import AttemptStatus, CalendarFeedToken, OnCallPage, ReminderAttempt
+from notifications.models import (
+    AttemptStatus,
+    CalendarFeedToken,
+    OnCallPage,
+    OutboundMessage,
+    ReminderAttempt,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -296,7 +302,8 @@ def deliver(
     is_email = recipient.channel == "email"
     attempt = (metadata or {}).get("try", "1")
     address_hash = hashlib.sha256(recipient.address.encode()).hexdigest()[:16]
-    message = outbound.send(
+    keys = [f"{reference}:{n}:{recipient.channel}:{address_hash}" for n in range(1, int(attempt))]
+    message = _reached_before(keys) or outbound.send(
         channel=recipient.channel,
         to=recipient.address,
         subject=subject if is_email else "",
@@ -318,8 +325,29 @@ def deliver(
         "status": message.state,
         "error": message.error,
         "retryable": message.state == delivery_states.FAILED and message.retryable,
-        "outcome_unknown": message.state == delivery_states.UNKNOWN,
+        "outcome_unknown": message.state in (delivery_states.UNKNOWN, delivery_states.SENDING),
     }
+
+
+# An earlier try's message that reached (or may have reached) its recipient: SENDING is a
+# worker that died during the provider call, UNKNOWN a lost answer.
+REACHED_OR_IN_FLIGHT = delivery_states.ACCEPTED | {delivery_states.SENDING, delivery_states.UNKNOWN}
+
+
+def _reached_before(keys: list[str]) -> OutboundMessage | None:
+    """The message an earlier try of this reminder sent this recipient, if it went out.
+
+    A worker that crashed mid-reminder (or whose database failed after some recipients
+    were reached) leaves its claim leased; the retry after the lease must not message
+    those recipients again, only the ones the earlier try did not reach.
+    """
+    if not keys:
+        return None
+    return (
+        OutboundMessage.objects.filter(key__in=keys, state__in=REACHED_OR_IN_FLIGHT)
+        .order_by("pk")
+        .first()
+    )
 
 
 def _deliveries(

@@ -35,8 +35,21 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def test_check_deploy_is_clean_with_production_environment():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+@pytest.mark.parametrize(
+    "servers",
+    [
+        {},
+        # The production shape: PostgreSQL, Redis as broker and cache (not contacted by checks).
+        {
+            "DATABASE_URL": "postgres://breachdesk:secret@db.internal:5432/breachdesk",
+            "REDIS_URL": "redis://cache.internal:6379/0",
+        },
+    ],
+    ids=["sqlite", "postgresql-redis"],
+)
+def test_check_deploy_is_clean_with_production_environment(servers):
+    env = {**PRODUCTION_ENV, **servers}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

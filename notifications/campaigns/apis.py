@@ -241,6 +241,11 @@ class SendGridReceiptApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # The signature is the gate, not a rate: providers post receipts from a few addresses,
+    # one per message (Twilio) or per batch of events. The anonymous rate (60/min) refused
+    # most of a campaign's receipts; Twilio does not retry a refused status callback, so
+    # unknown outcomes were queued again and sent twice.
+    throttle_classes: list = []
 
     @extend_schema(request=None, responses={200: None, 403: None})
     def post(self, request):
@@ -265,6 +270,7 @@ class TwilioReceiptApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes: list = []  # see SendGridReceiptApi
     parser_classes = [FormParser]
 
     @extend_schema(request=None, responses={200: None, 403: None})

@@ -446,12 +446,41 @@ def filing_send(*, filing_id: int, actor: Actor, now: datetime | None = None) ->
     # The provider accepted it after `now` was read: the submission is the sending time, and
     # it is not "in the future" (else the e-mail is out but the filing stays a draft).
     sent_at = message.sent_at or now
-    return filing_submit(
-        filing_id=filing.pk,
-        actor=actor,
-        submitted_at=sent_at,
-        channel=FilingChannel.EMAIL,
-        authority_reference=message.provider_message_id,
-        delivery=proof,
-        now=max(now, sent_at),
+    try:
+        return filing_submit(
+            filing_id=filing.pk,
+            actor=actor,
+            submitted_at=sent_at,
+            channel=FilingChannel.EMAIL,
+            authority_reference=message.provider_message_id,
+            delivery=proof,
+            now=max(now, sent_at),
+        )
+    except DomainError:
+        if Filing.objects.filter(pk=filing.pk, status=FilingStatus.DRAFT).exists():
+            raise
+        _sent_after_submission(filing, proof, actor=actor, now=max(now, sent_at))
+        raise DomainError(
+            f"The notice was e-mailed to {party.name} ({message.to}), but meanwhile this filing "
+            "was recorded as submitted by someone else; their submission stands and the e-mail "
+            "is on the audit trail.",
+            field="status",
+            delivery=proof,
+        ) from None
+
+
+@transaction.atomic
+def _sent_after_submission(
+    filing: Filing, proof: dict[str, Any], *, actor: Actor, now: datetime
+) -> None:
+    """Someone recorded the filing as submitted while its e-mail was with the provider: their
+    submission stands (it met the duties first); the e-mail went out too, so it goes on the
+    audit trail with its proof, and the sender is told (409) instead of a bare "frozen"."""
+    audit_append(
+        actor=actor_label(actor),
+        action="filing.notice_sent_after_submission",
+        object_type="filing",
+        object_id=filing.pk,
+        data={"incident": filing.incident.reference, "delivery": proof},
+        now=now,
     )

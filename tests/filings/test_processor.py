@@ -1,16 +1,20 @@
 """A processor's incident: one notice per customer, sent with delivery proof, meets both clocks."""
 
+import time
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.test import Client
+from django.test import Client, override_settings
 
-from incidents.models import Obligation
+from incidents.models import AuditEntry, Obligation
 from notifications.campaigns.models import OutboundMessage
-from tests.conftest import sign_in_verified, utc
+from notifications.filings.models import Filing
+from tests.conftest import client_for, make_user, sign_in_verified, utc
 from tests.filings.conftest import AWARE as CONTROLLER_AWARE
 from tests.filings.conftest import draft
+from tests.intake.test_concurrency import run_concurrently
+from tests.notifications.fakes import FakeSendGrid, Received, Reply
 
 AWARE = utc(2026, 4, 14, 8)
 
@@ -177,3 +181,75 @@ def test_dpo_sends_a_customer_notice_from_the_admin(api, users, processor_incide
     assert Obligation.objects.get(pk=duty.pk).status == "met"
     message = OutboundMessage.objects.get(incident_id=incident["id"], to="dpo@beta.example")
     assert "Meldung einer Verletzung" in message.body  # Beta Bank reads German
+
+
+class SlowSendGrid(FakeSendGrid):
+    """Takes half a second to accept an e-mail: the window in which a colleague acts."""
+
+    def default_reply(self, received: Received) -> Reply:
+        time.sleep(0.5)
+        return super().default_reply(received)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_notice_in_flight_and_a_recorded_submission_race_for_one_obligation(
+    api, processor_incident, users
+):
+    """DPO A sends the notice to the customer (processor -> controller, by e-mail); while the
+    provider holds the e-mail, DPO B records the same filing as made through the customer's
+    portal. Two threads, each with its own database connection. One submission wins and
+    meets the duties; the other gets 409; the e-mail that went out is not lost from the
+    record (it is on the audit trail with its proof), nothing is half-written."""
+    incident = processor_incident["incident"]
+    acme = processor_incident["acme"]
+    before = duties(incident["id"], acme["id"])
+    second = client_for(make_user("dpo", username="dpo-two"))
+    with (
+        SlowSendGrid() as sendgrid,
+        override_settings(SENDGRID_API_KEY="SG.race", SENDGRID_API_HOST=sendgrid.url),
+        time_machine.travel(AWARE + timedelta(hours=5), tick=True),
+    ):
+        created = api["dpo"].post(
+            f"/api/v1/incidents/{incident['id']}/filings/",
+            {"obligation": before["eu-gdpr-33-2-processor"].pk, "phase": "initial"},
+            format="json",
+        )
+        assert created.status_code == 201, created.json()
+        filing_id = created.json()["id"]
+
+        def act(index: int):
+            if index == 0:
+                return api["dpo"].post(f"/api/v1/filings/{filing_id}/send/")
+            deadline = time.monotonic() + 20
+            while not sendgrid.received:  # the e-mail is with the provider now
+                assert time.monotonic() < deadline
+                time.sleep(0.005)
+            return second.post(
+                f"/api/v1/filings/{filing_id}/submit/",
+                {
+                    "submitted_at": (AWARE + timedelta(hours=5)).isoformat(),
+                    "channel": "portal",
+                    "authority_reference": "ACME-PORTAL-7",
+                },
+                format="json",
+            )
+
+        sent, recorded = run_concurrently(2, act)
+
+    assert (sent.status_code, recorded.status_code) == (409, 200), sent.content
+    assert len(sendgrid.received) == 1  # the customer got the e-mail once
+    filing = Filing.objects.get(pk=filing_id)
+    assert filing.status == "submitted"
+    assert (filing.channel, filing.authority_reference) == ("portal", "ACME-PORTAL-7")
+    assert AuditEntry.objects.filter(action="filing.submitted", object_id=filing_id).count() == 1
+    for duty in duties(incident["id"], acme["id"]).values():
+        assert duty.status == "met", duty.rule_code
+        assert duty.evidence["filing_id"] == filing_id
+        assert duty.evidence["channel"] == "portal"  # one winner's evidence, not a mix
+    message = OutboundMessage.objects.get(incident_id=incident["id"])
+    assert message.state == "sent"
+    # The loser is told what happened, and the e-mail is on the audit trail.
+    assert "e-mail" in sent.json()["detail"].lower()
+    assert sent.json()["delivery"]["outbound_message_id"] == message.pk
+    [late] = AuditEntry.objects.filter(action="filing.notice_sent_after_submission")
+    assert late.data["delivery"]["outbound_message_id"] == message.pk

@@ -11,10 +11,6 @@ real webhook) settle them; the rest are queued again and sent by a last pass.
 
 import base64
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,8 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.notifications.fakes import FakeSendGrid, Received, Reply
+from tests.procs import kill9, run, spawn, worker_env
 
-ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = 300
 BATCH = 10
 KILLS = 3
@@ -39,45 +35,17 @@ class SlowSendGrid(FakeSendGrid):
 
 
 def _env(tmp_path: Path, fake_url: str, public_key: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "breachdesk.settings.dev",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'kill.sqlite3'}",
-        "BREACHDESK_VAR_DIR": str(tmp_path),
-        "ALLOWED_HOSTS": "testserver",
-        "LOG_LEVEL": "WARNING",
-        "SENDGRID_API_KEY": "SG.kill-test",
-        "SENDGRID_API_HOST": fake_url,
-        "SENDGRID_WEBHOOK_PUBLIC_KEY": public_key,
-        "NOTIFICATIONS_EMAIL_BATCH": str(BATCH),
-        "NOTIFICATIONS_LEASE_SECONDS": "2",
-        "NOTIFICATIONS_UNKNOWN_WAIT_MINUTES": "0",
-        "NOTIFICATIONS_RETRY_BACKOFF_SECONDS": "0",
-        "TWILIO_ACCOUNT_SID": "",
-    }
-
-
-def _run(args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(  # noqa: S603 (fixed argv, our own interpreter and module)
-        [sys.executable, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
-def _worker(campaign_id: int, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(  # noqa: S603 (fixed argv, our own interpreter and module)
-        [sys.executable, "manage.py", "campaign_send", str(campaign_id)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return worker_env(
+        f"sqlite:///{tmp_path / 'kill.sqlite3'}",
+        tmp_path,
+        ALLOWED_HOSTS="testserver",
+        SENDGRID_API_KEY="SG.kill-test",
+        SENDGRID_API_HOST=fake_url,
+        SENDGRID_WEBHOOK_PUBLIC_KEY=public_key,
+        NOTIFICATIONS_EMAIL_BATCH=str(BATCH),
+        NOTIFICATIONS_LEASE_SECONDS="2",
+        NOTIFICATIONS_UNKNOWN_WAIT_MINUTES="0",
+        NOTIFICATIONS_RETRY_BACKOFF_SECONDS="0",
     )
 
 
@@ -97,15 +65,15 @@ def test_three_kill_9s_mid_campaign_and_every_recipient_gets_exactly_one_message
     )
     with SlowSendGrid() as fake:
         env = _env(tmp_path, fake.url, base64.b64encode(public).decode())
-        _run(["manage.py", "migrate", "-v0"], env)
+        run(["manage.py", "migrate", "-v0"], env)
         setup = json.loads(
-            _run(["-m", "tests.notifications.campaign_worker", "setup", str(RECIPIENTS)], env)
+            run(["-m", "tests.notifications.campaign_worker", "setup", str(RECIPIENTS)], env)
         )
         campaign_id = setup["campaign_id"]
 
         killed_after = []
         for kill in range(KILLS):
-            worker = _worker(campaign_id, env)
+            worker = spawn(["manage.py", "campaign_send", str(campaign_id)], env)
             target = len(fake.received) + 3 + 2 * kill
             deadline = time.monotonic() + 60
             while len(fake.received) < target:
@@ -113,13 +81,11 @@ def test_three_kill_9s_mid_campaign_and_every_recipient_gets_exactly_one_message
                 assert time.monotonic() < deadline, "the worker made no progress"
                 time.sleep(0.005)
             time.sleep(0.02 * kill)  # vary the moment: before, during, after a request
-            os.kill(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
-            assert worker.returncode == -signal.SIGKILL
+            kill9(worker)
             killed_after.append(len(fake.received))
 
         # A fresh worker finishes (taking over the dead worker's chunk after its lease).
-        first_pass = _run(["manage.py", "campaign_send", str(campaign_id)], env)
+        first_pass = run(["manage.py", "campaign_send", str(campaign_id)], env)
         sent_before_receipts = len(_refs(fake))
 
         # SendGrid reports what it accepted; unknowns without a receipt are queued again.
@@ -136,9 +102,9 @@ def test_three_kill_9s_mid_campaign_and_every_recipient_gets_exactly_one_message
         ).decode()
         receipts_file.write_text(json.dumps({"private_key": pem, "accepted": accepted}))
         settled = json.loads(
-            _run(["-m", "tests.notifications.campaign_worker", "receipts", str(receipts_file)], env)
+            run(["-m", "tests.notifications.campaign_worker", "receipts", str(receipts_file)], env)
         )
-        out = _run(["manage.py", "campaign_send", str(campaign_id)], env)
+        out = run(["manage.py", "campaign_send", str(campaign_id)], env)
 
     per_email = Counter(email for _, email in _refs(fake))
     per_ref = Counter(ref for ref, _ in _refs(fake))

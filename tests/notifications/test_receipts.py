@@ -6,7 +6,9 @@ from urllib.parse import urlencode
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from django.core.cache import cache
 from rest_framework.test import APIClient
+from rest_framework.throttling import AnonRateThrottle
 from twilio.request_validator import RequestValidator
 
 from notifications import outbound
@@ -196,3 +198,29 @@ def test_single_message_retries_5xx_later_and_fails_on_permanent_errors(sendgrid
     assert "Invalid to address" in failed.error
     assert outbound.messages_retry_due()["sent"] == 0
     assert len(sendgrid.received) == 3
+
+
+@pytest.mark.django_db
+def test_provider_receipts_are_not_held_to_the_anonymous_rate(
+    sent, webhook_key, settings, monkeypatch
+):
+    """Twilio posts one status callback per message from a few addresses and does not retry
+    a refused one; a campaign's receipts must all land (the anonymous rate, 60/min, used to
+    answer 429 from the 61st on: those deliveries stayed unknown and were sent again)."""
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": None})
+    cache.clear()
+    feed = "/api/v1/calendar/unknown-token.ics"
+    assert [APIClient().get(feed).status_code for _ in range(4)] == [404, 404, 404, 429]
+
+    settings.TWILIO_AUTH_TOKEN = TWILIO_TOKEN
+    a, _b = sent
+    codes = [
+        twilio_post({"MessageSid": f"SM{n}", "MessageStatus": "sent"}, ref=f"d{a.pk}").status_code
+        for n in range(6)
+    ]
+    assert codes == [200] * 6
+    codes = [
+        post_sendgrid(webhook_key, [{"event": "processed", "sg_event_id": f"p{n}"}]).status_code
+        for n in range(6)
+    ]
+    assert codes == [200] * 6

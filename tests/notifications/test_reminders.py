@@ -14,6 +14,7 @@ from incidents.services.incidents import incident_create, incident_update
 from incidents.services.lifecycle import incident_transition
 from incidents.services.obligations import obligation_meet, obligation_waive
 from incidents.services.parties import party_create
+from notifications import selectors
 from notifications.ladder import step_from_key
 from notifications.models import (
     AttemptStatus,
@@ -22,7 +23,7 @@ from notifications.models import (
     OutboxMessage,
     ReminderAttempt,
 )
-from notifications.services import LEASE, reminder_claim, reminders_sweep
+from notifications.services import LEASE, deliver, reminder_claim, reminders_sweep
 from notifications.tasks import deadline_reminders_sweep
 from tests.conftest import EVIDENCE
 from tests.notifications.conftest import AWARE_AT, TWILIO_SID, authority_duty
@@ -288,17 +289,23 @@ def test_when_the_deadline_moves_the_ladder_restarts_from_the_new_deadline(duty,
 # --- crash after claim ---------------------------------------------------------------------------
 
 
-@pytest.mark.django_db
-def test_a_claim_without_send_is_completed_by_a_later_sweep_after_the_lease_once(duty):
+def claim_24h_left(duty: Obligation):
+    """The 48-hours-left step is sent; a worker commits its claim of the 24-hours-left step."""
     sweep_at(duty.due_at - 48 * H)
     step_at = duty.due_at - 24 * H
-    # A worker commits its claim and crashes before calling any provider.
     claim = reminder_claim(
         obligation_id=duty.pk,
         due_at=duty.due_at,
         steps=[step_from_key("remaining-24h", step_at)],
         now=step_at,
     )
+    return claim, step_at
+
+
+@pytest.mark.django_db
+def test_a_claim_without_send_is_completed_by_a_later_sweep_after_the_lease_once(duty):
+    # A worker commits its claim and crashes before calling any provider.
+    claim, step_at = claim_24h_left(duty)
     assert claim is not None
     crashed = attempts(duty).get(step_key="remaining-24h")
     assert crashed.status == "claimed"
@@ -321,6 +328,35 @@ def test_a_claim_without_send_is_completed_by_a_later_sweep_after_the_lease_once
         sweep_at(moment)
     assert deliveries(crashed).count() == 3  # completed once, never again
     assert attempts(duty).filter(step_key="remaining-24h").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_worker_that_died_after_reaching_one_recipient_is_retried_for_the_others_only(duty):
+    """The worker claimed the step, messaged the first recipient and died (kill -9, or its
+    database failed) before recording anything: the retry after the lease messages the
+    recipients it had not reached, not the first one again (it used to resend to all)."""
+    claim, step_at = claim_24h_left(duty)
+    first = selectors.reminder_recipients(duty.incident)[0]
+    reached = deliver(
+        first,
+        subject="Reminder",
+        body="24 h left",
+        sms="24 h left",
+        reference=f"reminder-{claim.lead_id}",
+        metadata={"try": "1"},
+        incident_id=duty.incident_id,
+    )
+    assert reached["accepted"]
+
+    report = sweep_at(step_at + LEASE + timedelta(seconds=1))
+    assert (report.retried, report.sent) == (1, 1)
+    lead = attempts(duty).get(step_key="remaining-24h")
+    assert (lead.status, lead.tries) == ("sent", 2)
+    sent = deliveries(lead)
+    assert sent.count() == 3  # one per recipient: the first one is not messaged twice
+    assert sent.values("to", "channel").distinct().count() == 3
+    [again] = [r for r in lead.results if r["to"] == first.address]
+    assert again["message_id"] == reached["message_id"]  # the first try's message, as proof
 
 
 @pytest.mark.django_db

@@ -5,38 +5,17 @@ Runs on SQLite (a scratch file) and, when DATABASE_URL points at PostgreSQL, on 
 database of that server through pg_dump / pg_restore.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.procs import run_json, worker_env
 
 
 def _roundtrip(env: dict[str, str], workdir: Path) -> dict:
-    done = subprocess.run(  # noqa: S603 (fixed argv, our own interpreter and module)
-        [sys.executable, "-m", "tests.ops.backup_roundtrip", str(workdir)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_json(["-m", "tests.ops.backup_roundtrip", str(workdir)], env, timeout=300)
 
 
 def _env(database_url: str, workdir: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "breachdesk.settings.dev",
-        "DATABASE_URL": database_url,
-        "BREACHDESK_VAR_DIR": str(workdir),
-        "LOG_LEVEL": "WARNING",
-        "REDIS_URL": "",
-    }
+    return {**worker_env(database_url, workdir), "REDIS_URL": ""}
 
 
 def _assert_restored(report: dict) -> None:

@@ -1,22 +1,22 @@
-"""Resilience on PostgreSQL: worker processes racing over the same reminders, the database
+"""Resilience: worker processes racing over the same reminders, the database
 connection dropping in the middle of a sweep, two DPOs submitting one filing at once.
 Nothing is lost, nothing is sent or recorded twice.
 
-These run in the PostgreSQL pass of CI (they skip on SQLite, whose own multi-process race is
-tests/notifications/test_concurrency_processes.py).
+Most run in the PostgreSQL pass of CI (they skip on SQLite, whose own multi-process race is
+tests/notifications/test_concurrency_processes.py); the chaos test with kills, provider
+faults and drops on both backends is tests/ops/test_chaos.py.
 """
 
 import json
-import os
 from datetime import datetime, timedelta
 
-import dj_database_url
 import psycopg
 import pytest
 import time_machine
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection, transaction
 from django.test import override_settings
 
+from breachdesk.db import retry_on_lost_connection
 from incidents.models import AuditEntry, Obligation
 from notifications.filings.models import Filing
 from notifications.models import AttemptStatus, OutboxMessage, ReminderAttempt
@@ -27,11 +27,10 @@ from tests.filings.conftest import draft
 from tests.intake.test_concurrency import run_concurrently
 from tests.notifications.conftest import AWARE_AT
 from tests.notifications.fakes import FakeSendGrid, Received, Reply
-from tests.notifications.test_concurrency_processes import _race, _run
+from tests.procs import ON_POSTGRESQL, pg_terminate, run, sweep_race, worker_env
 
 H = timedelta(hours=1)
 WORKERS = 4
-ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgres")
 postgresql_only = pytest.mark.skipif(
     not ON_POSTGRESQL, reason="runs in the PostgreSQL pass of CI (DATABASE_URL=postgres://...)"
 )
@@ -44,16 +43,7 @@ def _backend_pid() -> int:
 
 def _terminate(pid: int) -> None:
     """What a failover or a server restart does to a worker: its session is cut."""
-    server = dj_database_url.parse(os.environ["DATABASE_URL"])
-    with psycopg.connect(
-        host=server["HOST"],
-        port=server["PORT"] or 5432,
-        user=server["USER"],
-        password=server["PASSWORD"],
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+    assert pg_terminate(pid=pid) == 1
 
 
 class DroppingSendGrid(FakeSendGrid):
@@ -72,26 +62,13 @@ class DroppingSendGrid(FakeSendGrid):
         return super().default_reply(received)
 
 
-def _worker_env(database_url: str, tmp_path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "breachdesk.settings.dev",
-        "DATABASE_URL": database_url,
-        "BREACHDESK_VAR_DIR": str(tmp_path),
-        "LOG_LEVEL": "WARNING",
-        "SENDGRID_API_KEY": "",
-        "TWILIO_ACCOUNT_SID": "",
-        "REDIS_URL": "",
-    }
-
-
 def test_four_worker_processes_sweep_each_step_exactly_once_on_postgresql(
     tmp_path, postgres_scratch
 ):
-    env = _worker_env(postgres_scratch, tmp_path)
-    _run(["manage.py", "migrate", "-v0"], env)
+    env = worker_env(postgres_scratch, tmp_path)
+    run(["manage.py", "migrate", "-v0"], env)
     setup = json.loads(
-        _run(
+        run(
             [
                 "-m",
                 "tests.notifications.sweep_worker",
@@ -103,7 +80,7 @@ def test_four_worker_processes_sweep_each_step_exactly_once_on_postgresql(
     )
     due = datetime.fromisoformat(setup["due_at"])
     moments = [due - 12 * H, due - 6 * H, due - 1 * H, due + 7 * H]  # 1st and last: catch-up
-    rounds = _race(moments, env, tmp_path)
+    rounds = sweep_race(moments, env, tmp_path, workers=WORKERS)
 
     for reports in rounds:
         assert len(reports) == WORKERS
@@ -226,3 +203,29 @@ def test_two_dpos_submitting_the_same_filing_at_once_one_wins_the_other_gets_409
     duty = Obligation.objects.get(incident_id=assessed["id"], rule_code="eu-gdpr-33-1-sa")
     assert duty.status in ("met", "late")
     assert duty.evidence["filing_id"] == filing.pk
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_write_after_the_provider_answered_survives_a_database_busy_for_a_moment():
+    """SQLite answers "database is locked" past its busy timeout with the connection alive:
+    the outcome of a send must still be recorded (it used to be given up at once, so the
+    reminder was sent again after its lease)."""
+    tries = []
+
+    def record():
+        tries.append(connection.vendor)
+        if len(tries) == 1:
+            raise OperationalError("database is locked")
+        return OutboxMessage.objects.count()
+
+    assert retry_on_lost_connection(record, what="recording an outcome") == 0
+    assert len(tries) == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_write_inside_a_transaction_is_not_retried_alone():
+    def record():
+        raise OperationalError("database is locked")
+
+    with pytest.raises(OperationalError), transaction.atomic():
+        retry_on_lost_connection(record, what="recording an outcome")

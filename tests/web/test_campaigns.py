@@ -118,6 +118,10 @@ def test_prepare_import_send_and_see_the_counts(web, notice, django_capture_on_c
     assert "Patients" in incident_page
     editor = web["viewer"].get(f"/incidents/{notice.pk}/notices/{approved.pk}/").content.decode()
     assert "2 of 2 deliveries handed over" in editor
+    register = web["viewer"].get("/register/")
+    row = register.context["page"].object_list[0]
+    assert row.people_notified_at == NOW  # the completed send-out met the duty to tell them
+    assert "People <time" in register.content.decode()
 
 
 def test_progress_moves_while_the_workers_send(

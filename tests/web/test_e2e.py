@@ -229,6 +229,8 @@ def test_log_assess_file_notify_send_and_find_it_in_the_register(
     page.get_by_label("Text search").fill("Patient portal")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_role("link", name=re.compile("Patient portal"))).to_be_visible()
+    notified = page.get_by_role("cell", name=re.compile("^Authority"))
+    expect(notified).to_contain_text("People")  # the filing and the completed send-out
     assert_accessible(axe, page, "register")
     shot(page, "flow-09-register")
     page.get_by_role("link", name=re.compile("Patient portal")).click()

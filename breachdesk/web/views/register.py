@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from breachdesk.timeutils import now_utc
 from breachdesk.web.views.access import workspace_view
+from incidents import selectors
 from incidents.filters import IncidentFilter
 from incidents.models import Assessment, Incident, Obligation
 from incidents.models.obligation import ObligationStatus
@@ -17,13 +18,17 @@ SHOWN_FILTERS = ("q", "status", "country", "source", "assignee")
 
 
 def _register_queryset(params, now):
-    queryset = Incident.objects.select_related("assignee").prefetch_related(
-        Prefetch(
-            "assessments",
-            queryset=Assessment.objects.order_by("-version").only(
-                "id", "incident_id", "version", "risk_level"
-            ),
-            to_attr="assessments_newest_first",
+    queryset = (
+        Incident.objects.select_related("assignee")
+        .annotate(**selectors.notified_facts())  # as in the register export
+        .prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.order_by("-version").only(
+                    "id", "incident_id", "version", "risk_level"
+                ),
+                to_attr="assessments_newest_first",
+            )
         )
     )
     if params.get("open"):
