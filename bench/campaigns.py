@@ -1,13 +1,19 @@
 """Benchmark: notice campaigns at 100,000 and 1,000,000 recipients (issue 12).
 
 For each size N, in the same run and on the same generated CSV file:
-  * baseline import: a raw sqlite3 `executemany` of the CSV rows as they are (no validation,
-    no encryption) into an equivalent recipient table, plus the same set-based delivery
-    insert: the database's own ceiling;
   * BreachDesk import: `campaign_import_csv` (streamed, every row validated: e-mail, phone
     to E.164 with phonenumbers, language, region; contact encrypted with Fernet; keyed-hash
-    dedup) and `campaign_start` (one delivery per recipient, chunked);
-  each in its own process, reporting wall time, rows/s and peak RSS (ru_maxrss).
+    dedup; a pool of NOTIFICATIONS_IMPORT_WORKERS processes) and `campaign_start` (one
+    delivery per recipient, chunked);
+  * baseline ("raw"): the very rows BreachDesk stored (same columns, the same encrypted
+    contacts and keyed hashes, dumped to a CSV file after the import, untimed) read back
+    from that file and inserted with a bare sqlite3 `executemany` into tables with the same
+    schema (DDL and indexes copied from BreachDesk's database), plus the same set-based
+    delivery insert: the database's own ceiling for the same rows;
+  * baseline ("bare"): the previous baseline, kept for reference: the input CSV's plain
+    values into index-less tables;
+  each in its own process, reporting wall time, rows/s and peak RSS (ru_maxrss; for
+  BreachDesk also its pool processes' peak).
 Then, for the send size (default the largest N):
   * the fake SendGrid's own ceiling: W client processes posting 1,000-personalization
     requests with the real sendgrid library to a fake that adds 50 ms per request;
@@ -27,6 +33,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -59,7 +66,107 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class ChildPeaks(threading.Thread):
+    """Peak RSS (VmHWM) of this process's children (the import pool), polled twice a second.
+
+    Not `RUSAGE_CHILDREN`: a spawned child is forked before it execs, and its maxrss
+    counts the parent's pages it shared for that instant (so are its first samples here,
+    until it runs multiprocessing's bootstrap: those are skipped).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peaks: dict[str, float] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self.done.wait(0.5):
+            try:
+                kids = Path(f"/proc/{me}/task/{me}/children").read_text().split()
+            except OSError:
+                kids = []
+            for kid in kids:
+                try:
+                    # Until it execs, a spawned child is a fork of this process (its VmHWM
+                    # is ours): only children already running multiprocessing count.
+                    if b"multiprocessing" not in Path(f"/proc/{kid}/cmdline").read_bytes():
+                        continue
+                    status = Path(f"/proc/{kid}/status").read_text()
+                except OSError:
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        mb = int(line.split()[1]) / 1024
+                        self.peaks[kid] = max(self.peaks.get(kid, 0.0), mb)
+
+
 # --- child phases (each in its own process, so that peak RSS is its own) ---------------------
+
+
+TABLES = ("notifications_recipient", "notifications_delivery")
+SELECT_STORED = (
+    "SELECT campaign_id, contact, dedup_key, language, region, has_email, has_phone, line "
+    "FROM notifications_recipient ORDER BY id"
+)
+INSERT_STORED = (
+    "INSERT INTO notifications_recipient (campaign_id, contact, dedup_key, language, region, "
+    "has_email, has_phone, line) VALUES (?,?,?,?,?,?,?,?)"
+)
+
+
+def dump_stored(db_path: str, out_path: str) -> None:
+    """Untimed: the recipient rows BreachDesk stored, and its tables' schema, for `phase_same`."""
+    db = sqlite3.connect(db_path)
+    schema = [
+        sql
+        for (sql,) in db.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name IN (?, ?) AND sql IS NOT NULL "
+            "ORDER BY type DESC",  # tables before indexes
+            TABLES,
+        )
+    ]
+    with open(out_path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([json.dumps(schema)])
+        for row in db.execute(SELECT_STORED):
+            writer.writerow(row)
+    db.close()
+
+
+def phase_same(stored_path: str, db_path: str) -> dict:
+    """The same rows (encrypted contacts included) into the same schema, bare executemany."""
+    db = sqlite3.connect(db_path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")  # as BreachDesk's connection
+    began = time.perf_counter()
+    rows = 0
+    sql = INSERT_STORED
+    with open(stored_path, newline="") as handle:
+        reader = csv.reader(handle)
+        for statement in json.loads(next(reader)[0]):
+            db.execute(statement)
+        began = time.perf_counter()  # the clock starts with the rows
+        batch = []
+        for values in reader:
+            rows += 1
+            batch.append(values)
+            if len(batch) == 5000:
+                with db:
+                    db.executemany(sql, batch)
+                batch = []
+        if batch:
+            with db:
+                db.executemany(sql, batch)
+    with db:
+        db.execute(
+            "INSERT INTO notifications_delivery (campaign_id, recipient_id, channel, state, seq, "
+            "provider, provider_message_id, tries, error) SELECT campaign_id, id, 'email', "
+            "'queued', (ROW_NUMBER() OVER (ORDER BY id) - 1) / 1000, '', '', 0, '' "
+            "FROM notifications_recipient"
+        )
+    elapsed = time.perf_counter() - began
+    return {"rows": rows, "seconds": elapsed, "peak_mb": peak_mb()}
 
 
 def phase_raw(csv_path: str, db_path: str) -> dict:
@@ -121,6 +228,7 @@ def _django(db_path: str) -> None:
 
 def phase_ours(csv_path: str, db_path: str) -> dict:
     _django(db_path)
+    from django.conf import settings
     from django.contrib.auth import get_user_model
 
     from incidents.models import Organization
@@ -138,10 +246,14 @@ def phase_ours(csv_path: str, db_path: str) -> dict:
     campaign = services.campaign_create(
         incident_id=incident.pk, actor=user, name="Bench", channels=["email"], content=content
     )
+    watcher = ChildPeaks()
+    watcher.start()
     began = time.perf_counter()
     with open(csv_path, "rb") as stream:
         run = services.campaign_import_csv(campaign_id=campaign.pk, stream=stream, actor=user)
     imported = time.perf_counter()
+    watcher.done.set()
+    watcher.join()
     services.campaign_start(campaign_id=campaign.pk, actor=user)
     elapsed = time.perf_counter() - began
     return {
@@ -153,6 +265,8 @@ def phase_ours(csv_path: str, db_path: str) -> dict:
         "import_seconds": imported - began,
         "seconds": elapsed,
         "peak_mb": peak_mb(),
+        "pool_peak_mb": sorted(watcher.peaks.values(), reverse=True),
+        "pool_workers": settings.NOTIFICATIONS_IMPORT_WORKERS,
         "campaign_id": campaign.pk,
     }
 
@@ -255,9 +369,18 @@ def bench_send(db_path: str, campaign_id: int, workers: int, delay_ms: float) ->
             )
             for _ in range(workers)
         ]
-        outputs = [s.communicate()[0] for s in senders]
+        for sender in senders:
+            sender.communicate()
         send_seconds = time.perf_counter() - began
         sent = stats(url)["messages"] - ceiling
+        db = sqlite3.connect(db_path)
+        states = dict(
+            db.execute("SELECT state, COUNT(*) FROM notifications_delivery GROUP BY state")
+        )
+        (status,) = db.execute(
+            "SELECT status FROM notifications_campaign WHERE id = ?", (campaign_id,)
+        ).fetchone()
+        db.close()
     finally:
         fake.kill()
         fake.wait()
@@ -266,7 +389,7 @@ def bench_send(db_path: str, campaign_id: int, workers: int, delay_ms: float) ->
         "ceiling_seconds": ceiling_seconds,
         "sent": sent,
         "send_seconds": send_seconds,
-        "last_output": outputs[-1].strip(),
+        "last_output": f"campaign {status}: {states}",
     }
 
 
@@ -297,7 +420,7 @@ def main() -> None:
         if phase == "ceiling":
             result = phase_ceiling(rest[0], float(rest[1]))
         else:
-            result = {"raw": phase_raw, "ours": phase_ours}[phase](*rest)
+            result = {"raw": phase_raw, "same": phase_same, "ours": phase_ours}[phase](*rest)
         sys.stdout.write(json.dumps(result) + "\n")
         return
     parser = argparse.ArgumentParser()
@@ -306,6 +429,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--delay-ms", type=float, default=50)
     parser.add_argument("--dir", default="")
+    parser.add_argument("--no-send", action="store_true", help="measure the imports only")
     parser.add_argument(
         "--send-only",
         action="store_true",
@@ -323,7 +447,7 @@ def main() -> None:
         csv_path = work / f"recipients-{rows}.csv"
         if not csv_path.exists():
             generate(csv_path, rows)
-        raw = child(["raw", str(csv_path), str(work / f"raw-{rows}.sqlite3")])
+        bare = child(["raw", str(csv_path), str(work / f"raw-{rows}.sqlite3")])
         db_path = work / f"ours-{rows}.sqlite3"
         env = {
             **os.environ,
@@ -335,19 +459,32 @@ def main() -> None:
             [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
         )
         ours = child(["ours", str(csv_path), str(db_path)])
+        stored = work / f"stored-{rows}.csv"
+        dump_stored(str(db_path), str(stored))
+        same_db = work / f"same-{rows}.sqlite3"
+        for path in work.glob(f"same-{rows}.sqlite3*"):
+            path.unlink()
+        raw = child(["same", str(stored), str(same_db)])
         results[rows] = (raw, ours, db_path)
-        print(
-            f"| {rows:,} | raw | {raw['seconds']:.1f} | {raw['rows'] / raw['seconds']:,.0f} "
-            f"| {raw['peak_mb']:.0f} |"
-        )
+        ours_rate = ours["rows"] / ours["seconds"]
+        for label, base in (("raw, same rows and schema", raw), ("bare, plain CSV values", bare)):
+            rate = base["rows"] / base["seconds"]
+            print(
+                f"| {rows:,} | {label} | {base['seconds']:.1f} | {rate:,.0f} "
+                f"| {base['peak_mb']:.0f} | ratio ours/this {ours_rate / rate:.2f}"
+            )
         print(
             f"| {rows:,} | BreachDesk | {ours['seconds']:.1f} (import {ours['import_seconds']:.1f})"
-            f" | {ours['rows'] / ours['seconds']:,.0f} | {ours['peak_mb']:.0f} |"
+            f" | {ours_rate:,.0f} | {ours['peak_mb']:.0f} + "
+            f"{' + '.join(f'{mb:.0f}' for mb in ours['pool_peak_mb'])} (pool) = "
+            f"{ours['peak_mb'] + sum(ours['pool_peak_mb']):.0f} |"
             f" accepted {ours['accepted']:,}, duplicates {ours['duplicates']:,}, rejected "
-            f"{ours['rejected']:,}, deliveries {ours['deliveries']:,}; ratio "
-            f"{(ours['rows'] / ours['seconds']) / (raw['rows'] / raw['seconds']):.2f}",
+            f"{ours['rejected']:,}, deliveries {ours['deliveries']:,}; load "
+            f"{os.getloadavg()[0]:.1f}",
             flush=True,
         )
+    if args.no_send:
+        return
     _, ours, db_path = results[send_size]
     sent = bench_send(str(db_path), ours["campaign_id"], args.workers, args.delay_ms)
     ceiling_rate = sent["ceiling_messages"] / sent["ceiling_seconds"]
@@ -359,7 +496,7 @@ def main() -> None:
     print(
         f"| BreachDesk send, {args.workers} workers, +{args.delay_ms:g} ms | {sent['sent']:,} | "
         f"{sent['send_seconds']:.1f} | {rate:,.0f} | {rate / ceiling_rate:.2f} of the ceiling;"
-        f" {sent['last_output']}"
+        f" {sent['last_output']}; load {os.getloadavg()[0]:.1f}"
     )
 
 

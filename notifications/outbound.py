@@ -9,6 +9,12 @@ Exactly once: the row is inserted with the caller's key (unique) and committed, 
 to `sending` and committed, then the provider is called, then the outcome is committed. A
 second call with the same key returns the first row and sends nothing. Call it outside a
 transaction (or from `transaction.on_commit`): it commits by itself.
+
+A lost provider answer (time-out after the request left) makes the message `unknown`:
+neither SendGrid nor Twilio dedupes a repeated send, so nothing resends it by itself. A
+receipt (SendGrid `processed`/`delivered`, Twilio status) settles it; when none arrived
+within `NOTIFICATIONS_UNKNOWN_WAIT_MINUTES`, `message_unknown_resolve` lets a person decide:
+`retry` (sent again under the same key and receipt reference, audited) or `fail`.
 """
 
 import logging
@@ -19,7 +25,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
 from breachdesk.errors import DomainError, InvalidInput
-from breachdesk.timeutils import aware_utc, now_utc
+from breachdesk.timeutils import aware_utc, iso, now_utc
+from incidents.services.audit import audit_append
 from notifications import delivery as states
 from notifications.channels import ChannelError, Message, get_channel
 from notifications.channels.base import CHANNEL_KINDS
@@ -30,6 +37,11 @@ logger = logging.getLogger(__name__)
 RECEIPT_REF = "receipt_ref"  # metadata key the channels send to the provider for receipts
 # A message left in `sending` longer than this (the worker died mid-call) becomes `unknown`.
 SENDING_STALE = timedelta(minutes=5)
+
+
+def _receipt_window() -> timedelta:
+    """How long an `unknown` message waits for a receipt before a person may decide."""
+    return timedelta(minutes=settings.NOTIFICATIONS_UNKNOWN_WAIT_MINUTES)
 
 
 def _backoff(tries: int) -> timedelta:
@@ -117,8 +129,8 @@ def message_attempt(*, message_id: int, now: datetime | None = None) -> Outbound
         result = get_channel(message.channel).send(outgoing)
     except ChannelError as exc:
         changes = {"provider": exc.provider[:12], "error": exc.message, "retryable": exc.retryable}
-        if exc.outcome_unknown:
-            changes["state"] = states.UNKNOWN
+        if exc.outcome_unknown:  # decided by receipts; a person may decide after the window
+            changes.update(state=states.UNKNOWN, next_try_at=now_utc() + _receipt_window())
         elif exc.retryable and message.tries < message.max_tries:
             changes.update(state=states.QUEUED, next_try_at=now_utc() + _backoff(message.tries))
         else:
@@ -147,13 +159,93 @@ def message_attempt(*, message_id: int, now: datetime | None = None) -> Outbound
 
 
 def messages_retry_due(*, now: datetime | None = None) -> dict[str, int]:
-    """Sweep: send queued messages whose back-off ended; stale `sending` becomes `unknown`."""
+    """Sweep: send queued messages whose back-off ended; stale `sending` becomes `unknown`.
+
+    Also counts (and logs, without addresses) `unknown` messages whose receipt window has
+    passed: they wait for a person's decision (`message_unknown_resolve`).
+    """
     now = aware_utc(now or now_utc())
     unknown = OutboundMessage.objects.filter(state=states.SENDING, next_try_at__lt=now).update(
-        state=states.UNKNOWN, error="The worker stopped while the provider was being called."
+        state=states.UNKNOWN,
+        error="The worker stopped while the provider was being called.",
+        next_try_at=now + _receipt_window(),
     )
     sent = 0
     due = OutboundMessage.objects.filter(state=states.QUEUED, next_try_at__lte=now)
     for message_id in list(due.values_list("pk", flat=True)[:500]):
         sent += message_attempt(message_id=message_id, now=now).state == states.SENT
-    return {"unknown": unknown, "sent": sent}
+    undecided = list(
+        OutboundMessage.objects.filter(state=states.UNKNOWN, next_try_at__lte=now).values_list(
+            "pk", flat=True
+        )[:100]
+    )
+    if undecided:
+        logger.warning(
+            "outbound messages %s: outcome unknown and no receipt within %s minutes; retry or "
+            "fail them with `manage.py messages_unknown`",
+            undecided,
+            settings.NOTIFICATIONS_UNKNOWN_WAIT_MINUTES,
+        )
+    return {"unknown": unknown, "sent": sent, "unknown_undecided": len(undecided)}
+
+
+RESOLVE_ACTIONS = ("retry", "fail")
+
+
+def message_unknown_resolve(
+    *, message_id: int, action: str, actor: str, now: datetime | None = None
+) -> OutboundMessage:
+    """A person's decision on an `unknown` message whose receipt window passed (audited).
+
+    `retry` sends it again with the same key and receipt reference (`m<id>`), so a late
+    receipt of either attempt settles the same record; the providers do not dedupe sends,
+    so this is a decision, never automatic. `fail` marks it failed: the caller's own retry
+    logic (e.g. the reminder sweep) takes over. A receipt that arrived meanwhile has already
+    decided (409), and before the window ends the answer is to wait (409).
+    """
+    now = aware_utc(now or now_utc())
+    if action not in RESOLVE_ACTIONS:
+        raise InvalidInput(f"action must be one of {', '.join(RESOLVE_ACTIONS)}.", field="action")
+    with transaction.atomic(durable=True):
+        message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None:
+            raise DomainError("Message not found.", code="not_found", status=404)
+        if message.state != states.UNKNOWN:
+            raise DomainError(
+                f"Message {message.pk} is {message.state}: only an unknown outcome is decided "
+                "by hand.",
+                field="state",
+            )
+        if message.next_try_at and now < message.next_try_at:
+            raise DomainError(
+                f"Message {message.pk} may still get a receipt: wait until "
+                f"{iso(message.next_try_at)} before deciding.",
+                field="state",
+            )
+        if action == "fail":
+            message.state, message.final_at, message.retryable = states.FAILED, now, False
+            message.error = (
+                f"No receipt within {settings.NOTIFICATIONS_UNKNOWN_WAIT_MINUTES} minutes of "
+                f"an unknown outcome; marked failed by {actor}. {message.error}"
+            )[:2000]
+            message.save(update_fields=["state", "final_at", "retryable", "error"])
+        else:
+            message.state, message.next_try_at = states.QUEUED, now
+            message.max_tries = max(message.max_tries, message.tries + 1)
+            message.save(update_fields=["state", "next_try_at", "max_tries"])
+        audit_append(
+            actor=actor,
+            action=f"outbound.unknown_{'retried' if action == 'retry' else 'failed'}",
+            object_type="outbound_message",
+            object_id=message.pk,
+            data={
+                "purpose": message.purpose,
+                "channel": message.channel,
+                "tries": message.tries,
+                "incident": message.incident_id,
+            },
+            now=now,
+        )
+    if action == "retry":
+        return message_attempt(message_id=message.pk, now=now)
+    return message

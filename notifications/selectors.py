@@ -14,6 +14,7 @@ from incidents.models import Incident, Obligation, Organization
 from incidents.selectors import obligations_clock_running
 from incidents.status import OPEN_STATUSES
 from notifications.channels.base import ChannelKind
+from notifications.delivery import UNKNOWN
 from notifications.ical import CalendarEvent
 from notifications.ladder import LadderPolicy, step_key
 from notifications.messages import incident_admin_url
@@ -22,6 +23,7 @@ from notifications.models import (
     CalendarFeedToken,
     EscalationLadder,
     OnCallContact,
+    OutboundMessage,
     OutboxMessage,
     ReminderAttempt,
 )
@@ -306,3 +308,8 @@ def delivery_counts() -> list[tuple[str, str, str, int]]:
         .annotate(n=Count("pk"))
     )
     return [(channel, provider, status, n) for channel, provider, status, n in rows]
+
+
+def outbound_unknown() -> QuerySet[OutboundMessage]:
+    """Single messages whose provider answer was lost, oldest first (no receipt yet)."""
+    return OutboundMessage.objects.filter(state=UNKNOWN).order_by("created_at", "pk")

@@ -5,7 +5,8 @@ from django_q.tasks import async_task
 
 from notifications.campaigns import services as campaign_services
 from notifications.outbound import messages_retry_due
-from notifications.services import incident_page_on_call, reminders_sweep
+from notifications.services.paging import incident_page_on_call
+from notifications.services.reminders import reminders_sweep
 
 # A worker stops taking chunks after this long and re-enqueues itself (django-q2 kills a task
 # at Q_CLUSTER["timeout"]); a chunk it was sending stays leased and is finished first.

@@ -244,6 +244,10 @@ NOTIFICATIONS_SMS_PER_SECOND = env_int("NOTIFICATIONS_SMS_PER_SECOND", 10)
 NOTIFICATIONS_LEASE_SECONDS = env_int("NOTIFICATIONS_LEASE_SECONDS", 300)
 NOTIFICATIONS_UNKNOWN_WAIT_MINUTES = env_int("NOTIFICATIONS_UNKNOWN_WAIT_MINUTES", 60)
 NOTIFICATIONS_CAMPAIGN_PURGE_DAYS = env_int("NOTIFICATIONS_CAMPAIGN_PURGE_DAYS", 90)
+# Recipient import: an import longer than POOL_MIN_ROWS validates and encrypts its further
+# batches in this many processes (0: all in the importing process) while it inserts.
+NOTIFICATIONS_IMPORT_WORKERS = env_int("NOTIFICATIONS_IMPORT_WORKERS", 2)
+NOTIFICATIONS_IMPORT_POOL_MIN_ROWS = env_int("NOTIFICATIONS_IMPORT_POOL_MIN_ROWS", 20000)
 BREACHDESK_BASE_URL = env_str("BREACHDESK_BASE_URL", "http://127.0.0.1:8000")
 # Raw payloads of monitoring alerts that no incident took (noise, false positives) are
 # deleted after this many days; payloads of alerts linked to an incident are evidence and

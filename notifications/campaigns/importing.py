@@ -1,55 +1,43 @@
-"""Recipient import: validate rows one by one, store them encrypted, in bounded batches.
+"""Recipient import: streamed rows, validated and encrypted in batches, stored in bulk.
 
-A CSV file is read as a stream (one batch of rows in memory at a time), so a million rows
-fit in a few hundred MB. A bad row is reported with its line number and reasons and never
-stops the import. Duplicates (same e-mail, else same phone, within the campaign) are
-dropped by a unique keyed hash and counted. Nothing from a row is ever logged.
+A CSV file is read as a stream: at most a few batches of rows are in memory at a time, so a
+million rows fit in a few hundred MB. Each batch is validated and encrypted by
+`rows.RowBuilder` (in this process, or, for a large import, in a pool of
+`NOTIFICATIONS_IMPORT_WORKERS` processes while this one reads and inserts), then inserted
+with one `executemany … ON CONFLICT DO NOTHING`. A bad row is reported with its line number
+and reasons and never stops the import. Duplicates (same e-mail, else same phone, within the
+campaign) are dropped by a unique keyed hash and counted; batches are stored in file order,
+so the first occurrence wins. Nothing from a row is ever logged.
 """
 
 import csv
-import hashlib
 import hmac
 import io
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice
 from typing import IO
 
-import phonenumbers
-import pycountry
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 from django.db import connection, transaction
 
+from breachdesk.crypto import newest_key
 from breachdesk.timeutils import now_utc
-from incidents.validation import region_code_problem
+from notifications.campaigns.rows import (
+    COLUMNS,
+    BuiltBatch,
+    RowBuilder,
+    RowKeys,
+    pool_build,
+    pool_init,
+)
 from notifications.models import Campaign, ImportRun, Recipient
 
 BATCH = 2000
 REPORT_LIMIT = 10_000  # rejected rows listed in the report; all are counted
-MAX_FIELD = 500
-KNOWN_COLUMNS = ("email", "phone", "language", "region", "country", "name", "address")
-_email = EmailValidator()
-
-
-@cache
-def _languages() -> frozenset[str]:
-    return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
-
-
-def language_code(value: str) -> str | None:
-    """`de`, `pt-BR` (ISO 639-1, optional ISO 3166 region) in canonical case, else None."""
-    base, _, region = value.strip().replace("_", "-").partition("-")
-    base = base.lower()
-    if base not in _languages():
-        return None
-    if region:
-        region = region.upper()
-        if region_code_problem(region) is not None or len(region) != 2:
-            return None
-        return f"{base}-{region}"
-    return base
 
 
 @cache
@@ -57,70 +45,11 @@ def _hash_key() -> bytes:
     return hmac.new(settings.SECRET_KEY.encode(), b"breachdesk-recipient-dedup", "sha256").digest()
 
 
-def dedup_key(*, email: str, phone: str) -> str:
-    """Keyed hash (HMAC-SHA256, 128 bits) of the e-mail, else the phone: no plain contact."""
-    basis = f"e:{email.lower()}" if email else f"p:{phone}"
-    return hmac.new(_hash_key(), basis.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-@dataclass
-class CleanRow:
-    email: str
-    phone: str
-    language: str
-    region: str
-    name: str
-    fields: dict[str, str]
-    address: str
-
-
-def row_clean(row: Mapping[str, str], *, default_language: str) -> CleanRow | list[str]:
-    """The validated row, or the reasons it is rejected (values never quoted: no PII)."""
-    if "__error__" in row:
-        return [f"unreadable row: {row['__error__']}"]
-    reasons: list[str] = []
-    get = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
-    email, phone_text = get.get("email", ""), get.get("phone", "")
-    region = (get.get("region") or get.get("country") or "").upper()
-    if region and region_code_problem(region) is not None:
-        reasons.append("region: not an ISO 3166-1 country or ISO 3166-2 subdivision code")
-        region = ""
-    if email:
-        try:
-            _email(email)
-        except ValidationError:
-            reasons.append("email: not a valid e-mail address")
-    phone = ""
-    if phone_text:
-        try:
-            parsed = phonenumbers.parse(phone_text, region[:2] or None)
-            if not phonenumbers.is_valid_number(parsed):
-                raise phonenumbers.NumberParseException(0, "invalid")
-            phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-            region = region or (phonenumbers.region_code_for_number(parsed) or "")
-        except phonenumbers.NumberParseException:
-            reasons.append("phone: not a valid phone number (E.164, e.g. +4930123456)")
-    language_text = get.get("language", "")
-    language = language_code(language_text) if language_text else default_language
-    if language is None:
-        reasons.append("language: not an ISO 639-1 code (e.g. de, pt-BR)")
-    address = get.get("address", "")
-    if not (email or phone_text or address):
-        reasons.append("no email, phone or address: the person cannot be reached")
-    fields = {k: v for k, v in get.items() if k not in KNOWN_COLUMNS and v}
-    too_long = [k for k, v in {**get}.items() if len(v) > MAX_FIELD]
-    if too_long:
-        reasons.append(f"{', '.join(sorted(too_long))}: longer than {MAX_FIELD} characters")
-    if reasons:
-        return reasons
-    return CleanRow(
-        email=email,
-        phone=phone,
-        language=language or default_language,
-        region=region,
-        name=get.get("name", ""),
-        fields=fields,
-        address=address,
+def row_builder(campaign: Campaign) -> RowBuilder:
+    return RowBuilder(
+        keys=RowKeys(fernet_key=newest_key(), hash_key=_hash_key()),
+        campaign_id=campaign.pk,
+        default_language=campaign.default_language,
     )
 
 
@@ -138,56 +67,35 @@ class ImportReport:
             self.rejected_rows.append({"line": line, "reasons": reasons})
 
 
-COLUMNS = (
-    "campaign_id",
-    "contact",
-    "dedup_key",
-    "language",
-    "region",
-    "has_email",
-    "has_phone",
-    "line",
-)
-
-
-def _recipient_row(campaign_id: int, line: int, row: CleanRow) -> tuple:
-    """One row for the INSERT: the contact encrypted by the model field's own encoding."""
-    contact: dict = {"email": row.email, "phone": row.phone, "name": row.name, "fields": row.fields}
-    if row.address:
-        contact["address"] = row.address
-    if row.email or row.phone:
-        key = dedup_key(email=row.email, phone=row.phone)
-    else:  # letter-only: the same name at the same address is the same person
-        key = dedup_key(email="", phone=f"address:{row.name}|{row.address}")
-    return (
-        campaign_id,
-        _contact_field().get_prep_value(contact),
-        key,
-        row.language,
-        row.region,
-        bool(row.email),
-        bool(row.phone),
-        line,
-    )
-
-
-@cache
-def _contact_field():
-    return Recipient._meta.get_field("contact")
-
-
-def _store(batch: list[tuple], report: ImportReport) -> None:
+def _store(built: BuiltBatch, report: ImportReport) -> None:
     """Insert one batch; rows whose keyed hash is already there are dropped and counted."""
+    for line, reasons in built.rejected:
+        report.reject(line, reasons)
+    if not built.rows:
+        return
     table = Recipient._meta.db_table
     sql = (
         f"INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608  # nosec B608  # fixed identifiers
         f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT DO NOTHING"
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, batch)
+        cursor.executemany(sql, built.rows)
         inserted = cursor.rowcount
     report.accepted += inserted
-    report.duplicates += len(batch) - inserted
+    report.duplicates += len(built.rows) - inserted
+
+
+def _batches(rows: Iterable[tuple[int, Mapping[str, str]]]) -> Iterator[list]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, BATCH)):
+        yield batch
+
+
+def _pool(builder: RowBuilder, workers: int):
+    # `spawn`: fresh interpreters that import only rows.py (no Django setup, no database
+    # connection or threads inherited from a web or queue worker).
+    context = multiprocessing.get_context("spawn")
+    return context.Pool(workers, initializer=pool_init, initargs=(builder,))
 
 
 def rows_import(
@@ -197,22 +105,40 @@ def rows_import(
     report: ImportReport,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Validate and store (line, row) pairs in batches; returns the report (also filled in)."""
-    batch: list[tuple] = []
-    for line, row in rows:
-        report.rows += 1
-        cleaned = row_clean(row, default_language=campaign.default_language)
-        if isinstance(cleaned, list):
-            report.reject(line, cleaned)
-        else:
-            batch.append(_recipient_row(campaign.pk, line, cleaned))
-        if len(batch) >= BATCH:
-            _store(batch, report)
-            batch = []
-            if progress:
-                progress(report.rows)
-    if batch:
-        _store(batch, report)
+    """Validate and store (line, row) pairs in batches; returns the report (also filled in).
+
+    The first `NOTIFICATIONS_IMPORT_POOL_MIN_ROWS` rows are built in this process; a longer
+    import hands the following batches to the process pool, keeping at most two batches per
+    process in flight (bounded memory) and storing results in file order.
+    """
+    builder = row_builder(campaign)
+    workers = max(0, settings.NOTIFICATIONS_IMPORT_WORKERS)
+    pool = None
+    pending: deque = deque()
+
+    def store(built: BuiltBatch) -> None:
+        _store(built, report)
+        if progress:
+            progress(report.rows)
+
+    try:
+        for batch in _batches(rows):
+            report.rows += len(batch)
+            large = report.rows > settings.NOTIFICATIONS_IMPORT_POOL_MIN_ROWS
+            if pool is None and workers and large:
+                pool = _pool(builder, workers)
+            if pool is None:
+                store(builder.build(batch))
+                continue
+            pending.append(pool.apply_async(pool_build, (batch,)))
+            while len(pending) > 2 * workers:
+                store(pending.popleft().get())
+        while pending:
+            store(pending.popleft().get())
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
     if progress:
         progress(report.rows)
     return report

@@ -8,6 +8,7 @@ the outcome. Nothing is ever sent twice by a retry: 429/5xx put rows back to `qu
 before the back-off; a lost answer makes them `unknown`, settled by receipts.
 """
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -16,9 +17,10 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 
+from breachdesk.crypto import decrypt_many
 from breachdesk.timeutils import now_utc
 from notifications import delivery as states
 from notifications.campaigns.content import fill, recipient_values, substitutions
@@ -39,6 +41,7 @@ class Lease:
     channel: str
     rendition_id: int
     tries: int
+    orphaned: int = 0  # rows a dead predecessor left in `sending`, now `unknown`
 
 
 def _lease_span() -> timedelta:
@@ -58,33 +61,45 @@ def leasable(now: datetime) -> Q:
 
 
 def chunk_lease(*, campaign_id: int, now: datetime | None = None) -> Lease | None:
-    """Take one pending (or abandoned) chunk; None when nothing is left to take right now."""
+    """Take one pending (or abandoned) chunk; None when nothing is left to take right now.
+
+    One transaction: pick the first leasable chunk (PostgreSQL skips chunks another worker
+    is locking), take it with a conditional UPDATE and a fresh token, and turn the rows a
+    dead predecessor left in `sending` into `unknown` (never sent blindly again).
+    """
     now = now or now_utc()
-    candidates = list(
-        SendChunk.objects.filter(leasable(now), campaign_id=campaign_id)
-        .order_by("seq")
-        .values_list("pk", flat=True)[:8]
-    )
-    for pk in candidates:
+    for _ in range(8):
         lease_token = uuid4()
         with transaction.atomic(durable=True):
+            pk = (
+                SendChunk.objects.select_for_update(skip_locked=True)
+                .filter(leasable(now), campaign_id=campaign_id)
+                .order_by("seq")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if pk is None:
+                return None
             taken = SendChunk.objects.filter(leasable(now), pk=pk).update(
                 state="leased",
                 lease_token=lease_token,
                 lease_until=now + _lease_span(),
                 tries=F("tries") + 1,
             )
-        if taken:
-            chunk = SendChunk.objects.get(pk=pk)
-            return Lease(
-                chunk_id=pk,
-                token=lease_token,
-                campaign_id=campaign_id,
-                seq=chunk.seq,
-                channel=chunk.channel,
-                rendition_id=chunk.rendition_id,
-                tries=chunk.tries,
-            )
+            if not taken:
+                continue  # another worker was faster
+            chunk = SendChunk.objects.values("seq", "channel", "rendition_id", "tries").get(pk=pk)
+            orphaned = 0
+            if chunk["tries"] > 1:  # leased before: a predecessor may have died mid-call
+                orphaned = Delivery.objects.filter(
+                    campaign_id=campaign_id, seq=chunk["seq"], state=states.SENDING
+                ).update(
+                    state=states.UNKNOWN,
+                    error="The worker stopped during the provider call; waiting for receipts.",
+                )
+        return Lease(
+            chunk_id=pk, token=lease_token, campaign_id=campaign_id, orphaned=orphaned, **chunk
+        )
     return None
 
 
@@ -101,23 +116,32 @@ def _rows(lease: Lease, state: str):
     return Delivery.objects.filter(campaign_id=lease.campaign_id, seq=lease.seq, state=state)
 
 
+def _db_time() -> object:
+    """Now, as the ORM stores a DateTimeField (for the plain-SQL updates below)."""
+    return connection.ops.adapt_datetimefield_value(now_utc())
+
+
 def _claim(lease: Lease, ids: list[int]) -> list[int]:
     """Commit `queued` -> `sending` for ids (fenced by the lease) BEFORE calling a provider."""
+    if not ids:
+        return []
+    table = Delivery._meta.db_table
+    marks = ", ".join(["%s"] * len(ids))
     with transaction.atomic(durable=True):
         if not _renew(lease):
             return []
-        claimed = list(
-            Delivery.objects.filter(pk__in=ids, state=states.QUEUED).values_list("pk", flat=True)
-        )
-        Delivery.objects.filter(pk__in=claimed).update(
-            state=states.SENDING, tries=F("tries") + 1, attempted_at=now_utc()
-        )
-    return claimed
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET state = %s, tries = tries + 1, attempted_at = %s "  # noqa: S608  # nosec B608  # model table, placeholders only
+                f"WHERE id IN ({marks}) AND state = %s RETURNING id",
+                [states.SENDING, _db_time(), *ids, states.QUEUED],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
 
 
 def _finish(ids: list[int], **changes) -> None:
     """Commit the provider's answer for rows we handed over (a receipt may have come first)."""
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         Delivery.objects.filter(pk__in=ids, state__in=(states.SENDING, states.UNKNOWN)).update(
             **changes
         )
@@ -137,33 +161,29 @@ class ChunkOutcome:
     requeued: int = 0
     lost: bool = False
     retry_after: float = 0.0
+    released: bool = False
 
 
 def chunk_send(lease: Lease, *, sleep: Callable[[float], None] = time.sleep) -> ChunkOutcome:
     """Send every queued delivery of a leased chunk once; then release or finish the chunk."""
-    outcome = ChunkOutcome()
-    with transaction.atomic(durable=True):
-        if not _renew(lease):
-            return ChunkOutcome(lost=True)
-        # A predecessor died between handing rows over and recording the answer.
-        outcome.unknown += _rows(lease, states.SENDING).update(
-            state=states.UNKNOWN,
-            error="The worker stopped during the provider call; waiting for receipts.",
-        )
-    queued = list(_rows(lease, states.QUEUED).values_list("pk", "recipient_id"))
+    outcome = ChunkOutcome(unknown=lease.orphaned)
     rendition = Rendition.objects.get(pk=lease.rendition_id)
-    if queued:
-        if lease.channel == "email":
-            _send_email(lease, rendition, queued, outcome, sleep)
-        else:
+    if lease.channel == "email":
+        _send_email(lease, rendition, outcome, sleep)
+    else:
+        queued = list(_rows(lease, states.QUEUED).values_list("pk", "recipient_id"))
+        if queued:
             _send_sms(lease, rendition, queued, outcome, sleep)
-    _release(lease, outcome)
+    if not outcome.released and not outcome.lost:
+        _release(lease, outcome)
     return outcome
 
 
 def _release(lease: Lease, outcome: ChunkOutcome) -> None:
-    left = _rows(lease, states.QUEUED).exists()
-    with transaction.atomic(durable=True):
+    """Mark the chunk done, or give it back with a back-off while rows are still queued."""
+    outcome.released = True
+    with transaction.atomic():
+        left = _rows(lease, states.QUEUED).exists()
         mine = SendChunk.objects.filter(pk=lease.chunk_id, lease_token=lease.token)
         if not left:
             mine.update(state="done", lease_token=None, lease_until=None)
@@ -187,6 +207,21 @@ def _release(lease: Lease, outcome: ChunkOutcome) -> None:
 
 def _contacts(recipient_ids: list[int]) -> dict[int, dict]:
     return dict(Recipient.objects.filter(pk__in=recipient_ids).values_list("pk", "contact"))
+
+
+def _queued_with_contacts(lease: Lease) -> list[tuple[int, dict]]:
+    """The chunk's queued deliveries with their decrypted contacts, in one query."""
+    deliveries, recipients = Delivery._meta.db_table, Recipient._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.id, r.contact FROM {deliveries} d JOIN {recipients} r "  # noqa: S608  # nosec B608  # model tables
+            "ON r.id = d.recipient_id WHERE d.campaign_id = %s AND d.seq = %s AND d.state = %s "
+            "AND r.contact IS NOT NULL AND r.contact != '' ORDER BY d.id",
+            [lease.campaign_id, lease.seq, states.QUEUED],
+        )
+        rows = cursor.fetchall()
+    contacts = json.loads("[" + ",".join(decrypt_many([token for _, token in rows])) + "]")
+    return [(pk, contact) for (pk, _), contact in zip(rows, contacts, strict=True)]
 
 
 # --- e-mail ----------------------------------------------------------------------------------
@@ -217,14 +252,14 @@ def sendgrid_body(rendition: Rendition, rows: list[tuple[int, dict]]) -> dict:
     }
 
 
-def _send_email(lease, rendition, queued, outcome, sleep) -> None:
+def _send_email(lease, rendition, outcome, sleep) -> None:
     channel = sendgrid_channel()
-    ids = [pk for pk, _ in queued]
     if channel is None:
-        _send_outbox(lease, ids, outcome)
+        _send_outbox(lease, list(_rows(lease, states.QUEUED).values_list("pk", flat=True)), outcome)
         return
-    contacts = _contacts([rid for _, rid in queued])
-    rows = [(pk, contacts[rid]) for pk, rid in queued if contacts.get(rid)]
+    rows = _queued_with_contacts(lease)
+    if not rows:
+        return
     body = sendgrid_body(rendition, rows)
     while True:
         claimed = _claim(lease, [pk for pk, _ in rows])
@@ -233,6 +268,7 @@ def _send_email(lease, rendition, queued, outcome, sleep) -> None:
             return
         if len(claimed) != len(rows):  # a receipt or retry changed some rows meanwhile
             keep = set(claimed)
+            rows = [(pk, c) for pk, c in rows if pk in keep]
             body["personalizations"] = [
                 p for p in body["personalizations"] if int(p["custom_args"][REF_ARG][1:]) in keep
             ]
@@ -240,19 +276,26 @@ def _send_email(lease, rendition, queued, outcome, sleep) -> None:
             result = channel.post(body, recipient=f"{len(claimed)} recipients")
         except ChannelError as exc:
             if _handle_error(exc, claimed, outcome, lease, sleep):
-                rows = [(pk, c) for pk, c in rows if pk in set(claimed)]
                 continue
             return
-        _finish(
-            claimed,
-            state=states.SENT,
-            provider="sendgrid",
-            provider_message_id=result.provider_message_id[:100],
-            sent_at=now_utc(),
-            error="",
-        )
-        outcome.sent += len(claimed)
+        # The answer and the chunk's release in one transaction.
+        with transaction.atomic(durable=True):
+            _sent(claimed, provider="sendgrid", message_id=result.provider_message_id[:100])
+            outcome.sent += len(claimed)
+            _release(lease, outcome)
         return
+
+
+def _sent(ids: list[int], *, provider: str, message_id: str) -> None:
+    """`_finish` as sent, in plain SQL (a 1,000-id IN list costs the ORM more than SQLite)."""
+    table = Delivery._meta.db_table
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, provider = %s, provider_message_id = %s, "  # noqa: S608  # nosec B608  # model table, placeholders only
+            f"sent_at = %s, error = '' WHERE id IN ({marks}) AND state IN (%s, %s)",
+            [states.SENT, provider, message_id, _db_time(), *ids, states.SENDING, states.UNKNOWN],
+        )
 
 
 def _handle_error(exc, claimed, outcome, lease, sleep, address: str = "") -> bool:

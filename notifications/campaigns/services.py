@@ -24,6 +24,7 @@ from incidents.services.obligations import obligation_meet
 from notifications import delivery as states
 from notifications.campaigns import importing
 from notifications.campaigns.content import rendition_for
+from notifications.campaigns.rows import language_code
 from notifications.campaigns.sending import ChunkOutcome, chunk_lease, chunk_send, leasable
 from notifications.channels.base import CHANNEL_KINDS
 from notifications.models import Campaign, Delivery, ImportRun, Recipient, SendChunk
@@ -76,7 +77,7 @@ def campaign_create(
     incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None:
         raise DomainError("Incident not found.", code="not_found", status=404)
-    language = importing.language_code(default_language or "")
+    language = language_code(default_language or "")
     if language is None:
         raise InvalidInput("default_language must be an ISO 639-1 code.", field="default_language")
     if not name.strip():

@@ -84,14 +84,19 @@ def test_request_and_provider_logs_carry_no_personal_data(
 
     records = lines(json_log)
     text = json_log.getvalue()
-    assert {r["logger"] for r in records} >= {"breachdesk.request", "notifications.services"}
+    assert {r["logger"] for r in records} >= {
+        "breachdesk.request",
+        "notifications.services.reminder_outcomes",
+    }
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
     requests = [r for r in records if r["logger"] == "breachdesk.request"]
     assert {(r["route"], r["status"]) for r in requests} >= {
         ("api/v1/alerts/<slug:source>/", 202),
         ("api/v1/incidents/", 400),
     }
-    provider_errors = [r for r in records if r["logger"] == "notifications.services"]
+    provider_errors = [
+        r for r in records if r["logger"] == "notifications.services.reminder_outcomes"
+    ]
     assert any("[email]" in r["message"] or "[phone]" in r["message"] for r in provider_errors)
     (crash,) = [r for r in records if r["logger"] == "breachdesk.test"]
     assert "ValueError: cannot parse [email]" in crash["exc_info"]

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from notifications.services import schedules_ensure
+from notifications.services.schedules import schedules_ensure
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from notifications.services import reminders_sweep
+from notifications.services.reminders import reminders_sweep
 
 
 class Command(BaseCommand):
