@@ -83,9 +83,15 @@ def _outcome_apply(
     """Set the lead's (and its covered steps') outcome fields; returns the outcome."""
     results, sent_at = item.results, item.sent_at
     accepted = [r for r in results if r.get("accepted")]
-    unknown = [r for r in results if r.get("outcome_unknown")]
     retryable = [r for r in results if r.get("retryable")]
     lead.recipients, lead.results = item.recipients, results
+    if retryable and lead.tries < MAX_TRIES:
+        # Some recipient's provider refused for now (429/5xx): try again one lease later.
+        # `deliver` reuses the messages this try already sent, so the retry reaches only
+        # the refused recipients and nobody is messaged twice.
+        lead.lease_until = now + LEASE  # a later sweep re-claims it as a stale lease
+        lead.error = "; ".join(str(r.get("error")) for r in results if not r.get("accepted"))
+        return "retry"
     if accepted:
         lead.status, lead.sent_at, lead.lease_until = AttemptStatus.SENT, sent_at, None
         lead.lateness_seconds = (sent_at - lead.step_at).total_seconds()
@@ -94,10 +100,6 @@ def _outcome_apply(
             row.sent_at = sent_at
             row.lateness_seconds = (sent_at - row.step_at).total_seconds()
         return AttemptStatus.SENT
-    if retryable and not unknown and lead.tries < MAX_TRIES:
-        lead.lease_until = now + LEASE  # a later sweep re-claims it as a stale lease
-        lead.error = "; ".join(str(r.get("error")) for r in results) or "no delivery"
-        return "retry"
     lead.status, lead.lease_until = AttemptStatus.FAILED, None
     lead.error = (
         "; ".join(str(r.get("error")) for r in results)

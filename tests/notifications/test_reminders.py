@@ -441,6 +441,35 @@ def test_retryable_provider_failure_is_retried_after_the_lease(duty, organizatio
 
 
 @pytest.mark.django_db
+def test_a_recipient_refused_for_now_is_retried_alone_and_the_others_are_not_messaged_twice(
+    duty, organization, sendgrid
+):
+    organization.dpo_phone = ""
+    organization.save()
+    sendgrid.reply_next(429, sendgrid.error(429, "too many requests"))  # the first recipient
+    step_at = duty.due_at - 48 * H
+
+    sweep_at(step_at)
+    attempt = attempts(duty).get()
+    assert attempt.status == "claimed"
+    assert [r["accepted"] for r in attempt.results] == [False, True]
+    assert "too many requests" in attempt.error
+    assert not reminder_events(duty).exists()
+
+    sweep_at(step_at + LEASE + timedelta(seconds=1))
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.tries) == ("sent", 2)
+    assert [r["accepted"] for r in attempt.results] == [True, True]
+    addressed = [r.json()["personalizations"][0]["to"][0]["email"] for r in sendgrid.received]
+    refused, reached = addressed[0], addressed[1]
+    assert addressed == [refused, reached, refused]  # the retry asked for the refused one only
+    assert reminder_events(duty).count() == 1
+
+    sweep_at(step_at + 2 * LEASE + timedelta(seconds=2))
+    assert len(sendgrid.received) == 3
+
+
+@pytest.mark.django_db
 def test_permanent_failures_and_missing_recipients_mark_the_attempt_failed(
     duty, organization, sendgrid
 ):
