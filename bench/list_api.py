@@ -209,7 +209,7 @@ def main() -> None:
         from django.db import connection
 
         http = client()
-        sizes = (args.incidents // 50, args.incidents)
+        sizes = (max(args.incidents // 50, 2 * PAGE), args.incidents)
         results: dict[int, list[tuple[str, float]]] = {}
         for total in sizes:
             populate(total)

@@ -2,25 +2,37 @@
 # `make bench`: every benchmark beside its baseline from the same run, on SQLite and on
 # PostgreSQL with Redis, then the generated section of bench/RESULTS.md is rewritten.
 #
-#   make bench                       # both databases (PostgreSQL and Redis on loopback)
-#   BENCH_DATABASES=sqlite make bench
+#   make bench                                   # both databases, one after the other
+#   BENCH_DATABASES=sqlite make bench            # one database (run two at once: they
+#   BENCH_DATABASES=postgresql make bench        #   write separate folders; see below)
+#   INCIDENTS=20000 RECIPIENTS=20000 make bench  # a smaller, quicker run
 #
+# Size knobs: INCIDENTS (list, dashboard, export; default 100,000), RECIPIENTS (campaign
+# import and dispatch; default 100,000), DISPATCH_WORKERS ("1 2 4": one dispatch run per
+# count against the fake provider, each beside the fake's own ceiling with as many clients).
 # PostgreSQL: BENCH_PG_URL is a role that may create databases (each benchmark gets a fresh,
-# empty one, dropped afterwards); Redis: BENCH_REDIS_URL (a database number of its own).
-# Bounded: about 15-25 minutes on 2 cores. Not run in CI. Raw outputs: bench/out/make-bench/.
+# empty one named BENCH_PG_PREFIX + the step, replaced on the next run: give concurrent runs
+# different prefixes); Redis: BENCH_REDIS_URL (a database number of its own).
+# About 25-40 minutes per database on 2 busy cores at the defaults. Not run in CI.
+# Raw outputs: bench/out/make-bench/<database>/ (only that database's folder is replaced, so
+# two invocations with different BENCH_DATABASES can run at once; each rewrites the report
+# from every folder present).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=$PWD/.venv/bin/python
 OUT=$PWD/bench/out/make-bench
 BENCH_DATABASES=${BENCH_DATABASES:-"sqlite postgresql"}
 BENCH_PG_URL=${BENCH_PG_URL:-postgres://breachdesk:breachdesk@127.0.0.1:5432}
+BENCH_PG_PREFIX=${BENCH_PG_PREFIX:-bd_bench_}
 BENCH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/7}
 INCIDENTS=${INCIDENTS:-100000}
-rm -rf "$OUT"
+RECIPIENTS=${RECIPIENTS:-100000}
+DISPATCH_WORKERS=${DISPATCH_WORKERS:-"1 2 4"}
+export LOG_LEVEL=${LOG_LEVEL:-WARNING}
 mkdir -p "$OUT"
 
 fresh_db() {  # fresh_db NAME -> a DATABASE_URL of an empty database
-  "$PY" - "$BENCH_PG_URL" "$1" <<'EOF'
+  "$PY" - "$BENCH_PG_URL" "$1" <<'PYEOF'
 import sys
 
 import psycopg
@@ -30,26 +42,64 @@ with psycopg.connect(f"{url}/postgres".replace("postgres://", "postgresql://"), 
     c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     c.execute(f'CREATE DATABASE "{name}"')
 print(f"{url}/{name}")
-EOF
+PYEOF
+}
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+step() {  # step LABEL FILE COMMAND...: run, keep its output and its load average and time
+  local label=$1 file=$2
+  shift 2
+  echo "== $label ($(date -u +%H:%M:%S), load $(load))" >&2
+  local began=$SECONDS
+  "$@" >"$file" || printf '\n(FAILED with exit code %d; the run goes on)\n' $? >>"$file"
+  printf '\n(%s: %d s; load average at the end %s)\n' "$label" $((SECONDS - began)) "$(load)" >>"$file"
 }
 
 run_all() {  # run_all LABEL (DATABASE_URL / REDIS_URL set by the caller, or not)
-  local label=$1 dir=$OUT/$1
+  local label=$1 dir=$OUT/$1 db
+  rm -rf "$dir"
   mkdir -p "$dir"
-  echo "== $label: list API at $((INCIDENTS / 50)) and $INCIDENTS incidents" >&2
-  [[ $label == postgresql ]] && export DATABASE_URL=$(fresh_db bd_bench_list)
-  "$PY" bench/list_api.py --incidents "$INCIDENTS" --markdown >"$dir/list.md"
-  echo "== $label: register export of $INCIDENTS incidents" >&2
-  [[ $label == postgresql ]] && export DATABASE_URL=$(fresh_db bd_bench_export)
-  "$PY" bench/export_register.py --incidents "$INCIDENTS" >"$dir/export.txt"
+  db() { [[ $label == postgresql ]] && export DATABASE_URL=$(fresh_db "${BENCH_PG_PREFIX}$1") || true; }
+  db intake_paths
+  step "$label: alert intake per path (in-process)" "$dir/intake-paths.md" \
+    "$PY" bench/intake/paths.py --repeat 100 --markdown
+  db list
+  step "$label: list API at $((INCIDENTS / 50)) and $INCIDENTS incidents" "$dir/list.md" \
+    "$PY" bench/list_api.py --incidents "$INCIDENTS" --markdown
+  db dashboard
+  step "$label: dashboard at $((INCIDENTS / 10)) and $INCIDENTS incidents" "$dir/dashboard.txt" \
+    "$PY" bench/dashboard.py --incidents "$INCIDENTS"
+  db export
+  step "$label: register export of $INCIDENTS incidents" "$dir/export.txt" \
+    "$PY" bench/export_register.py --incidents "$INCIDENTS"
   if command -v wrk >/dev/null; then
-    echo "== $label: alert intake (1 round, gunicorn, wrk)" >&2
-    [[ $label == postgresql ]] && export DATABASE_URL=$(fresh_db bd_bench_intake)
-    ROUNDS=1 DURATION=10 RATE_DURATION=10 LABEL="make-bench-$label" OUT="$dir/intake" \
-      bench/intake/run.sh >"$dir/intake.md"
+    db intake
+    local port=$([[ $label == postgresql ]] && echo 8078 || echo 8077)
+    step "$label: alert intake (1 round, gunicorn, wrk)" "$dir/intake.md" \
+      env PORT="$port" ROUNDS=1 DURATION=10 RATE_DURATION=10 LABEL="make-bench-$label" \
+      OUT="$dir/intake" bench/intake/run.sh
   else
     echo "wrk is not installed (apt-get install wrk): alert intake skipped" | tee "$dir/intake.md" >&2
   fi
+  if [[ $label == sqlite ]]; then
+    # bench/campaigns.py (the campaign work's own benchmark) runs on its SQLite files.
+    local work=$dir/campaigns first=1
+    for workers in $DISPATCH_WORKERS; do
+      if [[ $first == 1 ]]; then
+        step "$label: campaign import of $RECIPIENTS recipients, dispatch with $workers worker(s)" \
+          "$dir/campaigns-$workers.md" "$PY" bench/campaigns.py --rows "$RECIPIENTS" \
+          --workers "$workers" --dir "$work"
+        first=0
+      else
+        step "$label: campaign dispatch of $RECIPIENTS with $workers workers" \
+          "$dir/campaigns-$workers.md" "$PY" bench/campaigns.py --rows "$RECIPIENTS" \
+          --send-only --workers "$workers" --dir "$work"
+      fi
+    done
+    rm -f "$work"/*.sqlite3* "$work"/*.csv
+  fi
+  "$PY" bench/report.py "$OUT" bench/RESULTS.md
 }
 
 for database in $BENCH_DATABASES; do
@@ -59,5 +109,4 @@ for database in $BENCH_DATABASES; do
     (export REDIS_URL=$BENCH_REDIS_URL; run_all postgresql)
   fi
 done
-"$PY" bench/report.py "$OUT" bench/RESULTS.md
 echo "bench/RESULTS.md updated (raw outputs in $OUT)" >&2

@@ -8,14 +8,14 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import filters, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from breachdesk.api.pagination import PageOrKeysetPagination
+from breachdesk.api.pagination import PageOrKeysetPagination, StableOrderingFilter
 from breachdesk.api.permissions import has_perm
 from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import iso, now_utc
@@ -71,7 +71,7 @@ class IncidentListCreateApi(generics.ListAPIView):
     filterset_class = IncidentFilter
     filter_backends = [
         *generics.ListAPIView.filter_backends,
-        filters.OrderingFilter,
+        StableOrderingFilter,
     ]
     ordering_fields = [
         "created_at",

@@ -57,7 +57,7 @@ stop() {
   fi
 }
 trap stop EXIT
-"$ROOT/.venv/bin/gunicorn" --workers "$WORKERS" --bind "127.0.0.1:$PORT" \
+"$PY" -m gunicorn --workers "$WORKERS" --bind "127.0.0.1:$PORT" \
   --access-logfile /dev/null --error-logfile "$RESULTS/gunicorn.log" breachdesk.wsgi:application &
 GUNICORN_PID=$!
 for _ in $(seq 50); do

@@ -1,4 +1,45 @@
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+
+class StableOrderingFilter(OrderingFilter):
+    """`?ordering=` with the id as the last key, so rows that tie on the chosen field keep
+    one order and numbered pages neither repeat nor skip them (PostgreSQL returns ties in
+    any order)."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering or any(key.lstrip("-") in ("id", "pk") for key in ordering):
+            return ordering
+        return [*ordering, "-id" if ordering[-1].startswith("-") else "id"]
+
+
+class DeferredJoinPaginator(Paginator):
+    """Page numbers whose OFFSET walk reads ids only, then the page's rows by id.
+
+    `OFFSET 99950 LIMIT 50` over the full query computes every skipped row (its columns and
+    each annotated subquery: alert summary, notified facts) only to drop it; PostgreSQL spent
+    seconds on a deep page. The ids come from the sort index, and only the page's rows are
+    built. Same rows, same order."""
+
+    def page(self, number):
+        queryset = self.object_list
+        if (
+            not isinstance(queryset, QuerySet)
+            or queryset.query.distinct
+            or queryset.query.combinator
+        ):
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+        rows = queryset.in_bulk(ids) if ids else {}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 class Pagination(PageNumberPagination):
@@ -23,6 +64,7 @@ class PageOrKeysetPagination(Pagination):
     depth and any size. Follow `next` to walk the whole register.
     """
 
+    django_paginator_class = DeferredJoinPaginator
     cursor_query_param = "cursor"
 
     def paginate_queryset(self, queryset, request, view=None):

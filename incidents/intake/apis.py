@@ -28,7 +28,7 @@ from breachdesk.api.parsers import read_limited
 from breachdesk.api.permissions import has_perm
 from breachdesk.errors import InvalidInput
 from breachdesk.timeutils import now_utc
-from incidents.intake import selectors, services
+from incidents.intake import ingest, links, selectors
 from incidents.intake.adapters import BATCH_SOURCES, SOURCES, PayloadError, normalize
 from incidents.intake.adapters.body import parse_json
 from incidents.intake.models import Alert, Integration
@@ -237,7 +237,7 @@ class AlertIntakeApi(APIView):
             alerts = normalize(source, parse_json(body), received_at=received_at, headers=headers)
         except PayloadError as exc:
             raise InvalidInput(str(exc), field=exc.path or "body") from None
-        result = services.alerts_ingest(
+        result = ingest.alerts_ingest(
             integration=integration,
             alerts=alerts,
             now=received_at,
@@ -400,7 +400,7 @@ class AlertAttachApi(APIView):
         data = AlertAttachInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         _alert_or_404(pk)
-        alert = services.alert_attach(
+        alert = links.alert_attach(
             alert_id=pk, incident_id=data.validated_data["incident"], actor=request.user
         )
         return Response(AlertDetailOutputSerializer(selectors.alert_get(alert.pk)).data)
@@ -414,7 +414,7 @@ class AlertDetachApi(APIView):
         data = AlertDetachInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         _alert_or_404(pk)
-        alert = services.alert_detach(
+        alert = links.alert_detach(
             alert_id=pk, actor=request.user, reason=data.validated_data.get("reason", "")
         )
         return Response(AlertDetailOutputSerializer(selectors.alert_get(alert.pk)).data)

@@ -211,6 +211,9 @@ class Incident(models.Model):
                 condition=models.Q(archived_at__isnull=True),
                 name="incident_live_recent",
             ),
+            # The page count (archived hidden, by status or not) is read from this index alone,
+            # never from the wide table rows.
+            models.Index(fields=["archived_at", "status"], name="incident_archived_status"),
         ]
 
     def __str__(self) -> str:

@@ -1,11 +1,12 @@
 """Incident register services: create, edit, comment, archive. Status moves are actions
 (`incidents/services/lifecycle.py`); duties are planned in `planning.py`."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 
 from breachdesk.errors import DomainError, InvalidInput
 from breachdesk.timeutils import aware_utc, iso, now_utc
@@ -14,7 +15,13 @@ from incidents.models import Incident, Organization, Party, ReferenceCounter
 from incidents.models.incident import EventKind, IncidentRole, IncidentSource
 from incidents.models.organization import OrgRole
 from incidents.models.party import PartyKind
-from incidents.services.events import Actor, actor_user, event_record
+from incidents.services.events import (
+    Actor,
+    EventRecord,
+    actor_user,
+    event_record,
+    events_record_many,
+)
 from incidents.services.lifecycle import incident_check_writable
 from incidents.services.locks import incident_lock
 from incidents.services.planning import obligations_refresh
@@ -77,10 +84,21 @@ MANY_FIELDS = ("controllers",)
 
 
 def _next_reference(now: datetime) -> str:
-    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=now.year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"BD-{now.year}-{counter.last:04d}"
+    """The year's next number: one `UPDATE ... RETURNING` (it takes the row lock itself; the
+    year's first incident creates the row)."""
+    table, last, year = map(
+        connection.ops.quote_name, (ReferenceCounter._meta.db_table, "last", "year")
+    )
+    # Names from the model (and the database quoting them); the year is a parameter.
+    bump = f"UPDATE {table} SET {last} = {last} + 1 WHERE {year} = %s RETURNING {last}"  # noqa: S608  # nosec B608  # names
+    for _ in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(bump, [now.year])
+            row = cursor.fetchone()
+        if row is not None:
+            return f"BD-{now.year}-{row[0]:04d}"
+        ReferenceCounter.objects.get_or_create(year=now.year)
+    raise RuntimeError(f"The reference counter of {now.year} could not be created.")
 
 
 def _display(value: Any) -> Any:
@@ -141,10 +159,10 @@ def _check_parties(incident: Incident, controllers: list[Party] | None) -> None:
 
 
 def _default_role(source: str) -> str:
-    org = Organization.objects.order_by("pk").first()
-    if org is None or org.role == OrgRole.CONTROLLER:
+    role = Organization.objects.order_by("pk").values_list("role", flat=True).first()
+    if role is None or role == OrgRole.CONTROLLER:
         return IncidentRole.CONTROLLER
-    if org.role == OrgRole.PROCESSOR:
+    if role == OrgRole.PROCESSOR:
         return IncidentRole.PROCESSOR
     if source == IncidentSource.ALERT:
         # Nobody can choose for a monitoring alert: plan the wider controller duties until
@@ -212,8 +230,11 @@ def incident_create(
     data: dict[str, Any],
     source: str = IncidentSource.MANUAL,
     now: datetime | None = None,
+    events: Sequence[tuple[str, dict[str, Any]]] = (),
 ) -> Incident:
-    """Record a new (suspected) breach in triage; starts clocks if awareness is known."""
+    """Record a new (suspected) breach in triage; starts clocks if awareness is known.
+    `events` (kind, payload) go on the new incident's timeline after its creation, on the
+    same audit append (e.g. the alert that opened it)."""
     now = aware_utc(now or now_utc())
     _check_fields(data, "set")
     incident = Incident(
@@ -238,29 +259,26 @@ def incident_create(
     _save_validated(incident, now, None)
     if controllers:
         incident.controllers.set(controllers)
-    event_record(
-        incident=incident,
-        kind=EventKind.CREATED,
-        actor=actor,
-        now=now,
-        payload={
-            "reference": incident.reference,
-            "source": source,
-            "role": incident.role,
-            "fields": {
-                k: _display(controllers if k in MANY_FIELDS else getattr(incident, k))
-                for k in sorted(data)
-            },
+    created = {
+        "reference": incident.reference,
+        "source": source,
+        "role": incident.role,
+        "fields": {
+            k: _display(controllers if k in MANY_FIELDS else getattr(incident, k))
+            for k in sorted(data)
         },
-    )
+    }
+    timeline = [(EventKind.CREATED, created)]
     if incident.aware_at:
-        event_record(
-            incident=incident,
-            kind=EventKind.AWARENESS_SET,
-            actor=actor,
-            now=now,
-            payload={"aware_at": iso(incident.aware_at), "basis": incident.aware_basis},
-        )
+        aware = {"aware_at": iso(incident.aware_at), "basis": incident.aware_basis}
+        timeline.append((EventKind.AWARENESS_SET, aware))
+    # One append: the events' rows in one INSERT, their audit entries on the chain in order.
+    events_record_many(
+        [
+            EventRecord(incident=incident, kind=kind, actor=actor, now=now, payload=payload)
+            for kind, payload in [*timeline, *events]
+        ]
+    )
     obligations_refresh(incident=incident, actor=actor, now=now)
     return incident
 

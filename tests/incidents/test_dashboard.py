@@ -64,3 +64,29 @@ def test_incidents_per_month_and_counters(users, org):
         1,
         1,
     )
+
+
+def test_open_incidents_by_urgency_ties_newest_first_then_those_without_a_clock(users, org):
+    def make(title, created, aware=None):
+        data = {"title": title, "countries": ["DE"], **({"aware_at": aware} if aware else {})}
+        return incident_create(actor=users["analyst"], data=data, now=created)
+
+    t0 = utc(2026, 5, 18, 8, 0)
+    older_tie = make("A", t0, aware=t0)
+    newer_tie = make("B", t0 + timedelta(minutes=5), aware=t0)  # same deadlines as A
+    later = make("C", t0 + timedelta(hours=2), aware=t0 + timedelta(hours=1))
+    no_clock_new = make("D", t0 + timedelta(hours=3))
+    no_clock_old = make("E", t0 + timedelta(hours=2))
+    closed = make("F", t0, aware=t0 - timedelta(hours=5))
+    incident_transition(incident_id=closed.pk, actor=users["dpo"], to="dismissed", comment="x")
+    expected = [newer_tie, older_tie, later, no_clock_new, no_clock_old]
+    for limit in (1, 2, 3, 4, 5, 10):
+        rows = dashboard.incidents_open_by_urgency(limit=limit)
+        assert [row.pk for row in rows] == [i.pk for i in expected[:limit]]
+    rows = dashboard.incidents_open_by_urgency(limit=10)
+    first_due = Obligation.objects.filter(
+        incident=older_tie, status="pending", due_at__isnull=False
+    ).order_by("due_at", "id")[0]
+    assert (rows[1].next_due, rows[1].next_obligation) == (first_due.due_at, first_due)
+    assert rows[2].next_due > rows[1].next_due == rows[0].next_due
+    assert (rows[3].next_due, rows[3].next_obligation) == (None, None)

@@ -199,3 +199,21 @@ def test_keyset_pages_walk_the_register_without_a_count(api, org):
     filtered = api["viewer"].get(URL, {"cursor": "", "status": ["triage"], "q": "Incident 3"})
     assert [row["title"] for row in filtered.json()["results"]] == ["Incident 3"]
     assert api["viewer"].get(URL, {"cursor": "not-a-cursor"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_numbered_pages_hold_the_same_rows_in_the_same_order_at_any_depth(api, org):
+    for n in range(7):
+        api["dpo"].post(URL, {"title": f"Incident {n}", "subjects_count": n % 3}, format="json")
+    for ordering in ("-created_at", "subjects_count", "-subjects_count", "title"):
+        whole = api["viewer"].get(URL, {"page_size": 500, "ordering": ordering}).json()
+        expected = [(row["id"], row["title"]) for row in whole["results"]]
+        paged = []
+        for number in (1, 2, 3):
+            page = api["viewer"].get(URL, {"page_size": 3, "page": number, "ordering": ordering})
+            body = page.json()
+            assert body["count"] == 7
+            paged += [(row["id"], row["title"]) for row in body["results"]]
+        assert paged == expected
+        assert len(paged) == 7
+    assert api["viewer"].get(URL, {"page_size": 3, "page": 4}).status_code == 404

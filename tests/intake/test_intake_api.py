@@ -13,9 +13,9 @@ from django_q.models import Schedule
 from django_q.tasks import async_task, result
 
 from breachdesk.timeutils import iso
+from incidents.intake.ingest import PAGE_TASK
 from incidents.intake.models import Alert, AlertPayload, IdempotencyRecord, Integration
 from incidents.intake.selectors import alert_get
-from incidents.intake.services import PAGE_TASK
 from incidents.intake.signatures import sign
 from incidents.models import Incident
 from incidents.models.incident import EventKind
