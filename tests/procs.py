@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -140,6 +140,35 @@ def sweep_race(
             report = json.loads(line)
             rounds[report["round"]].append(report)
     return rounds
+
+
+def sweep_race_one_duty(
+    env: dict[str, str], directory: Path, *, aware_at: datetime, workers: int
+) -> tuple[dict, list[list[dict]]]:
+    """Migrate the worker database, plan one duty (tests.notifications.sweep_worker setup) and
+    race `workers` sweeps at four moments around its deadline (the first and the last are
+    catch-ups). Asserts one winner per round; returns the setup and the rounds' reports."""
+    run(["manage.py", "migrate", "-v0"], env)
+    setup = json.loads(
+        run(
+            [
+                "-m",
+                "tests.notifications.sweep_worker",
+                "setup",
+                (aware_at + timedelta(minutes=5)).isoformat(),
+            ],
+            env,
+        )
+    )
+    due, hour = datetime.fromisoformat(setup["due_at"]), timedelta(hours=1)
+    moments = [due - 12 * hour, due - 6 * hour, due - 1 * hour, due + 7 * hour]
+    rounds = sweep_race(moments, env, directory, workers=workers)
+    for reports in rounds:
+        assert len(reports) == workers
+        assert sum(r["claimed"] for r in reports) == 1  # one winner per round
+        assert sum(r["sent"] for r in reports) == 1
+    assert sum(r["missed_recorded"] for reports in rounds for r in reports) == 1
+    return setup, rounds
 
 
 # --- PostgreSQL: scratch databases, cut sessions ------------------------------------------

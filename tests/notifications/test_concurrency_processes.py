@@ -5,17 +5,15 @@ The in-memory test database cannot host concurrent writers (shared-cache SQLite 
 with the dev settings (WAL, IMMEDIATE transactions, busy timeout) and races 4 processes.
 """
 
-import json
 import sqlite3
 from contextlib import closing
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.procs import run, sweep_race, worker_env
+from tests.procs import sweep_race_one_duty, worker_env
 
 AWARE_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 WORKERS = 4
-H = timedelta(hours=1)
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -23,29 +21,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_four_worker_processes_send_each_step_exactly_once(tmp_path):
-    env = _env(tmp_path)
-    run(["manage.py", "migrate", "-v0"], env)
-    setup = json.loads(
-        run(
-            [
-                "-m",
-                "tests.notifications.sweep_worker",
-                "setup",
-                (AWARE_AT + timedelta(minutes=5)).isoformat(),
-            ],
-            env,
-        )
-    )
-    due = datetime.fromisoformat(setup["due_at"])
-
-    moments = [due - 12 * H, due - 6 * H, due - 1 * H, due + 7 * H]  # 1st and last: catch-up
-    rounds = sweep_race(moments, env, tmp_path, workers=WORKERS)
-
-    for reports in rounds:
-        assert len(reports) == WORKERS
-        assert sum(r["claimed"] for r in reports) == 1  # one winner per round
-        assert sum(r["sent"] for r in reports) == 1
-    assert sum(r["missed_recorded"] for reports in rounds for r in reports) == 1
+    setup, _ = sweep_race_one_duty(_env(tmp_path), tmp_path, aware_at=AWARE_AT, workers=WORKERS)
 
     with closing(sqlite3.connect(tmp_path / "race.sqlite3")) as db:
         rows = db.execute(
