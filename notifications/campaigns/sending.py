@@ -30,6 +30,7 @@ from notifications.phone import PhoneNumberError, e164
 
 logger = logging.getLogger(__name__)
 REF_ARG = "breachdesk_ref"  # custom arg / callback parameter the receipts carry back
+OPEN_AFTER_CALL = (states.SENDING, states.UNKNOWN)  # what a provider's answer may settle
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,15 @@ def _rows(lease: Lease, state: str):
     return Delivery.objects.filter(campaign_id=lease.campaign_id, seq=lease.seq, state=state)
 
 
+def _among(column: str, ids: list[int]) -> tuple[str, list]:
+    """`column IN (ids)` for plain SQL: one array parameter on PostgreSQL (psycopg would
+    otherwise quote 1,000 placeholders into the statement in Python and the server parse
+    them), placeholders elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
 def _db_time() -> object:
     """Now, as the ORM stores a DateTimeField (for the plain-SQL updates below)."""
     return connection.ops.adapt_datetimefield_value(now_utc())
@@ -126,15 +136,15 @@ def _claim(lease: Lease, ids: list[int]) -> list[int]:
     if not ids:
         return []
     table = Delivery._meta.db_table
-    marks = ", ".join(["%s"] * len(ids))
+    among, params = _among("id", ids)
     with transaction.atomic(durable=True):
         if not _renew(lease):
             return []
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET state = %s, tries = tries + 1, attempted_at = %s "  # noqa: S608  # nosec B608  # model table, placeholders only
-                f"WHERE id IN ({marks}) AND state = %s RETURNING id",
-                [states.SENDING, _db_time(), *ids, states.QUEUED],
+                f"WHERE {among} AND state = %s RETURNING id",
+                [states.SENDING, _db_time(), *params, states.QUEUED],
             )
             return sorted(row[0] for row in cursor.fetchall())
 
@@ -142,9 +152,7 @@ def _claim(lease: Lease, ids: list[int]) -> list[int]:
 def _finish(ids: list[int], **changes) -> None:
     """Commit the provider's answer for rows we handed over (a receipt may have come first)."""
     with transaction.atomic():
-        Delivery.objects.filter(pk__in=ids, state__in=(states.SENDING, states.UNKNOWN)).update(
-            **changes
-        )
+        Delivery.objects.filter(pk__in=ids, state__in=OPEN_AFTER_CALL).update(**changes)
 
 
 def _reason(exc: ChannelError, address: str = "") -> str:
@@ -210,16 +218,23 @@ def _contacts(recipient_ids: list[int]) -> dict[int, dict]:
 
 
 def _queued_with_contacts(lease: Lease) -> list[tuple[int, dict]]:
-    """The chunk's queued deliveries with their decrypted contacts, in one query."""
-    deliveries, recipients = Delivery._meta.db_table, Recipient._meta.db_table
+    """The chunk's queued deliveries with their decrypted contacts (purged ones left out).
+
+    Two indexed reads (the chunk's rows, then their recipients by key) rather than a join,
+    which PostgreSQL planned as a scan of every recipient of the campaign for each chunk.
+    """
+    queued = list(_rows(lease, states.QUEUED).values_list("pk", "recipient_id"))
+    if not queued:
+        return []
+    among, params = _among("id", [rid for _, rid in queued])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT d.id, r.contact FROM {deliveries} d JOIN {recipients} r "  # noqa: S608  # nosec B608  # model tables
-            "ON r.id = d.recipient_id WHERE d.campaign_id = %s AND d.seq = %s AND d.state = %s "
-            "AND r.contact IS NOT NULL AND r.contact != '' ORDER BY d.id",
-            [lease.campaign_id, lease.seq, states.QUEUED],
+            f"SELECT id, contact FROM {Recipient._meta.db_table} WHERE {among} "  # noqa: S608  # nosec B608  # model table, placeholders only
+            "AND contact IS NOT NULL AND contact != ''",
+            params,
         )
-        rows = cursor.fetchall()
+        tokens = dict(cursor.fetchall())
+    rows = [(pk, tokens[rid]) for pk, rid in queued if rid in tokens]
     contacts = json.loads("[" + ",".join(decrypt_many([token for _, token in rows])) + "]")
     return [(pk, contact) for (pk, _), contact in zip(rows, contacts, strict=True)]
 
@@ -288,13 +303,13 @@ def _send_email(lease, rendition, outcome, sleep) -> None:
 
 def _sent(ids: list[int], *, provider: str, message_id: str) -> None:
     """`_finish` as sent, in plain SQL (a 1,000-id IN list costs the ORM more than SQLite)."""
-    table = Delivery._meta.db_table
-    marks = ", ".join(["%s"] * len(ids))
+    among, params = _among("id", ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET state = %s, provider = %s, provider_message_id = %s, "  # noqa: S608  # nosec B608  # model table, placeholders only
-            f"sent_at = %s, error = '' WHERE id IN ({marks}) AND state IN (%s, %s)",
-            [states.SENT, provider, message_id, _db_time(), *ids, states.SENDING, states.UNKNOWN],
+            f"UPDATE {Delivery._meta.db_table} SET state = %s, provider = %s, "  # noqa: S608  # nosec B608  # model table, placeholders only
+            f"provider_message_id = %s, sent_at = %s, error = '' WHERE {among} "
+            "AND state IN (%s, %s)",
+            [states.SENT, provider, message_id, _db_time(), *params, *OPEN_AFTER_CALL],
         )
 
 
