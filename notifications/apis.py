@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from breachdesk.api.fields import AwareDateTimeField
+from breachdesk.api.files import FileDownloadApi
 from breachdesk.api.permissions import has_perm
 from breachdesk.timeutils import now_utc
 from notifications import selectors, services
@@ -47,8 +48,10 @@ class CalendarTokenApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CalendarFeedApi(APIView):
+class CalendarFeedApi(FileDownloadApi):
     """The iCalendar feed; the secret in the URL is the credential (calendar apps send no login)."""
+
+    file_media_types = ("text/calendar",)
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
