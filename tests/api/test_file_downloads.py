@@ -136,7 +136,7 @@ def _json_error(response, status: int, code: str) -> None:
 
 
 def test_an_error_on_a_file_download_asked_as_csv_is_json(dpo_world, users):
-    headers, world = dpo_world
+    headers, _ = dpo_world
     _json_error(_get("/api/v1/campaigns/999999/letters.csv", "text/csv", headers), 404, "not_found")
     viewer = {"Authorization": f"Token {Token.objects.create(user=users['viewer']).key}"}
     _json_error(_get("/api/v1/register/export/", "text/csv", viewer), 403, "permission_denied")
