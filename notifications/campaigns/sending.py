@@ -11,7 +11,8 @@ before the back-off; a lost answer makes them `unknown`, settled by receipts.
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
@@ -22,6 +23,7 @@ from django.db.models import F, Q
 
 from breachdesk.crypto import decrypt_many
 from breachdesk.timeutils import now_utc
+from incidents.intake.writegate import write_gate
 from notifications import delivery as states
 from notifications.campaigns.content import fill, recipient_values, substitutions
 from notifications.channels import ChannelError, Message, sendgrid_channel, twilio_channel
@@ -43,6 +45,15 @@ class Lease:
     rendition_id: int
     tries: int
     orphaned: int = 0  # rows a dead predecessor left in `sending`, now `unknown`
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """One write transaction of the sender. On a SQLite file it waits at the writer gate
+    first: the next sender wakes the moment this one commits, instead of sleeping in
+    SQLite's busy handler (1, 2, 5, 10... ms) while the write lock sits idle."""
+    with write_gate(), transaction.atomic(durable=True):
+        yield
 
 
 def _lease_span() -> timedelta:
@@ -71,7 +82,7 @@ def chunk_lease(*, campaign_id: int, now: datetime | None = None) -> Lease | Non
     now = now or now_utc()
     for _ in range(8):
         lease_token = uuid4()
-        with transaction.atomic(durable=True):
+        with _writing():
             pk = (
                 SendChunk.objects.select_for_update(skip_locked=True)
                 .filter(leasable(now), campaign_id=campaign_id)
@@ -137,7 +148,7 @@ def _claim(lease: Lease, ids: list[int]) -> list[int]:
         return []
     table = Delivery._meta.db_table
     among, params = _among("id", ids)
-    with transaction.atomic(durable=True):
+    with _writing():
         if not _renew(lease):
             return []
         with connection.cursor() as cursor:
@@ -183,7 +194,8 @@ def chunk_send(lease: Lease, *, sleep: Callable[[float], None] = time.sleep) -> 
         if queued:
             _send_sms(lease, rendition, queued, outcome, sleep)
     if not outcome.released and not outcome.lost:
-        _release(lease, outcome)
+        with write_gate():
+            _release(lease, outcome)
     return outcome
 
 
@@ -294,7 +306,7 @@ def _send_email(lease, rendition, outcome, sleep) -> None:
                 continue
             return
         # The answer and the chunk's release in one transaction.
-        with transaction.atomic(durable=True):
+        with _writing():
             _sent(claimed, provider="sendgrid", message_id=result.provider_message_id[:100])
             outcome.sent += len(claimed)
             _release(lease, outcome)
