@@ -219,12 +219,14 @@ def cluster_stop(cluster: subprocess.Popen) -> None:
 
 
 def enqueuer(env: dict, campaign_id: int, workers: int) -> subprocess.Popen:
-    """A Django shell, started and waiting: on a line from us it enqueues one
-    `campaign_work` task per worker through the broker (as `campaign_start` fans out) and
-    prints the wall-clock time just before the first."""
+    """A Django shell, started and waiting: it empties the broker's queue (the import's
+    `campaign_start` fanned tasks out already), then on a line from us enqueues one
+    `campaign_work` task per worker (as `campaign_start` does) and prints the wall-clock
+    time just before the first."""
     code = (
-        "import sys, time; from django_q.tasks import async_task; print('ready', flush=True);"
-        " sys.stdin.readline(); t = time.time(); "
+        "import sys, time; from django_q.brokers import get_broker; "
+        "from django_q.tasks import async_task; get_broker().purge_queue(); "
+        "print('ready', flush=True); sys.stdin.readline(); t = time.time(); "
         f"[async_task('notifications.tasks.campaign_work', {campaign_id}) "
         f"for _ in range({workers})]; print(t)"
     )
@@ -274,10 +276,11 @@ def bench_send(url: str, work: Path, campaign_id: int, workers: int, delay_ms: f
         ceiling_seconds = time.perf_counter() - began
         ceiling = stats(fake_url)["messages"]
         env = worker_env(url, work, fake_url)
-        cluster = cluster_start(env, workers)
         shell = enqueuer(env, campaign_id, workers)
+        cluster = cluster_start(env, workers)
         server = server_pid(url)
         cpu0, fake0, busy0 = tree_cpu(cluster.pid), process_cpu(fake.pid), busy_seconds()
+        span0 = time.monotonic()
         db0, load0 = tree_cpu(server), os.getloadavg()[0]
         began = float(shell.communicate("go\n")[0].split()[-1])
         deadline = time.monotonic() + 1800
@@ -288,6 +291,7 @@ def bench_send(url: str, work: Path, campaign_id: int, workers: int, delay_ms: f
         send_seconds = now["last"] - began
         workers_cpu = tree_cpu(cluster.pid) - cpu0
         fake_cpu, busy = process_cpu(fake.pid) - fake0, busy_seconds() - busy0
+        span = time.monotonic() - span0
         db_cpu = tree_cpu(server) - db0
         load1 = os.getloadavg()[0]
         sent = now["messages"] - ceiling
@@ -308,6 +312,7 @@ def bench_send(url: str, work: Path, campaign_id: int, workers: int, delay_ms: f
         "fake_cpu": fake_cpu,
         "db_cpu": db_cpu if server else None,
         "machine_cpu": busy,
+        "machine_span": span,
         "load": (load0, load1),
         "last_output": f"campaign {status[0][0]}: {states}",
     }
@@ -324,7 +329,7 @@ def report(result: dict, workers: int, delay_ms: float) -> list[str]:
         if result.get(k) is not None
     }
     server = f", {per['db_cpu']:.3f} ms in the PostgreSQL server" if "db_cpu" in per else ""
-    cores = result["machine_cpu"] / result["send_seconds"]
+    cores = result["machine_cpu"] / result["machine_span"]
     return [
         f"| fake SendGrid ceiling, {workers} clients, +{delay_ms:g} ms | "
         f"{result['ceiling_messages']:,} | {result['ceiling_seconds']:.1f} | {ceiling_rate:,.0f} |",
