@@ -152,6 +152,18 @@ def contact_from(org: Organization | None) -> dict[str, str]:
     }
 
 
+def notice_facts(incident: Incident) -> dict[str, Any]:
+    """The incident facts a notice shows (what was involved, when it happened, when found)."""
+    return {
+        "reference": incident.reference,
+        "data_categories": list(incident.data_categories or []),
+        "credentials_protection": incident.credentials_protection,
+        "occurred_from": iso(incident.occurred_from),
+        "occurred_to": iso(incident.occurred_to),
+        "discovered_at": iso(incident.aware_at or incident.detected_at),
+    }
+
+
 def draft_content(
     *,
     incident: Incident,
@@ -221,14 +233,7 @@ def draft_content(
         "default_language": default,
         "languages": chosen,
         "audiences": {lang: langs_by_country.get(lang, []) for lang in chosen},
-        "facts": {
-            "reference": incident.reference,
-            "data_categories": list(incident.data_categories or []),
-            "credentials_protection": incident.credentials_protection,
-            "occurred_from": iso(incident.occurred_from),
-            "occurred_to": iso(incident.occurred_to),
-            "discovered_at": iso(incident.aware_at or incident.detected_at),
-        },
+        "facts": notice_facts(incident),
         "elements": elements,
         "prohibited": prohibited,
         "formats": format_codes,
