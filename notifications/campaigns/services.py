@@ -328,11 +328,14 @@ def campaign_start(*, campaign_id: int, actor: Actor, now: datetime | None = Non
         _approved_version(campaign.notice_version_id, incident_id=campaign.incident_id)
     created = deliveries_create(campaign)
     campaign.status, campaign.started_at = Status.SENDING, now
-    campaign.obligation_ids = list(
-        campaign.incident.obligations.filter(
-            audience="individuals", status=ObligationStatus.PENDING
-        ).values_list("pk", flat=True)
+    duties = campaign.incident.obligations.filter(
+        audience="individuals", status=ObligationStatus.PENDING
     )
+    if campaign.notice_version_id:
+        # A notice variant serves its own obligations only: the California text does not
+        # meet Massachusetts' duty, whose notice may not say what California's must.
+        duties = duties.filter(notices__versions=campaign.notice_version_id)
+    campaign.obligation_ids = list(duties.values_list("pk", flat=True).distinct())
     campaign.save(update_fields=["status", "started_at", "obligation_ids"])
     event_record(
         incident=campaign.incident,
