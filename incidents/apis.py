@@ -15,6 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from breachdesk.api.files import FileDownloadApi
 from breachdesk.api.pagination import PageOrKeysetPagination, StableOrderingFilter
 from breachdesk.api.permissions import has_perm
 from breachdesk.errors import InvalidInput
@@ -362,7 +363,8 @@ class AuditCheckpointApi(APIView):
         return Response(audit_checkpoint().as_dict())
 
 
-class AuditExportApi(APIView):
+class AuditExportApi(FileDownloadApi):
+    file_media_types = ("application/jsonl",)
     permission_classes = [has_perm("incidents.view_auditentry")]
 
     @extend_schema(responses={(200, "application/jsonl"): str})
@@ -461,8 +463,10 @@ def _json_stream() -> Iterator[str]:
     yield "\n]\n"
 
 
-class RegisterExportApi(APIView):
+class RegisterExportApi(FileDownloadApi):
     """The Art. 33(5) breach register: every incident, streamed as CSV or JSON."""
+
+    file_media_types = ("text/csv",)
 
     permission_classes = [has_perm("incidents.export_register")]
 

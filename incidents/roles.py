@@ -61,6 +61,7 @@ DPO = [
     "notifications.view_delivery",
     "notifications.view_importrun",
     "notifications.view_outboundmessage",
+    "notifications.change_outboundmessage",  # settle a message whose outcome is unknown
     "notifications.view_receiptevent",
     "filings.submit_filing",
 ]

@@ -14,7 +14,8 @@ A lost provider answer (time-out after the request left) makes the message `unkn
 neither SendGrid nor Twilio dedupes a repeated send, so nothing resends it by itself. A
 receipt (SendGrid `processed`/`delivered`, Twilio status) settles it; when none arrived
 within `NOTIFICATIONS_UNKNOWN_WAIT_MINUTES`, `message_unknown_resolve` lets a person decide:
-`retry` (sent again under the same key and receipt reference, audited) or `fail`.
+`retry` (sent again under the same key and receipt reference, audited), `fail` or
+`delivered` (both with a reason).
 """
 
 import logging
@@ -27,6 +28,7 @@ from django.db.models import F, Q
 from breachdesk.errors import DomainError, InvalidInput
 from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.services.audit import audit_append
+from incidents.services.events import Actor, actor_label, actor_user
 from notifications import delivery as states
 from notifications.channels import ChannelError, Message, get_channel
 from notifications.channels.base import CHANNEL_KINDS
@@ -182,30 +184,59 @@ def messages_retry_due(*, now: datetime | None = None) -> dict[str, int]:
     if undecided:
         logger.warning(
             "outbound messages %s: outcome unknown and no receipt within %s minutes; retry or "
-            "fail them with `manage.py messages_unknown`",
+            "settle them (`manage.py messages_unknown`, `/api/v1/messages/unknown/`)",
             undecided,
             settings.NOTIFICATIONS_UNKNOWN_WAIT_MINUTES,
         )
     return {"unknown": unknown, "sent": sent, "unknown_undecided": len(undecided)}
 
 
-RESOLVE_ACTIONS = ("retry", "fail")
+RESOLVE_ACTIONS = ("retry", "fail", "delivered")
+RESOLVE_PERMISSION = "notifications.change_outboundmessage"  # DPO and admin (incidents/roles.py)
+# What each decision leaves on the message, and the audit action it writes.
+_SETTLED = {
+    "fail": (states.FAILED, "outbound.unknown_failed", "marked failed"),
+    "delivered": (states.DELIVERED, "outbound.unknown_delivered", "marked delivered"),
+}
 
 
 def message_unknown_resolve(
-    *, message_id: int, action: str, actor: str, now: datetime | None = None
+    *,
+    message_id: int,
+    action: str,
+    actor: Actor,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> OutboundMessage:
     """A person's decision on an `unknown` message whose receipt window passed (audited).
 
     `retry` sends it again with the same key and receipt reference (`m<id>`), so a late
     receipt of either attempt settles the same record; the providers do not dedupe sends,
     so this is a decision, never automatic. `fail` marks it failed: the caller's own retry
-    logic (e.g. the reminder sweep) takes over. A receipt that arrived meanwhile has already
-    decided (409), and before the window ends the answer is to wait (409).
+    logic (e.g. the reminder sweep) takes over. `delivered` records that it arrived (the
+    person has proof outside BreachDesk: the provider's console, the recipient's answer).
+    `fail` and `delivered` need a `reason`, kept on the message and on the audit chain. A
+    receipt that arrived meanwhile has already decided (409), and before the window ends the
+    answer is to wait (409). The API and `manage.py messages_unknown` (whose actor is a name,
+    not a user: whoever runs commands on the server) call this.
     """
     now = aware_utc(now or now_utc())
+    user = actor_user(actor)
+    if user is not None and not user.has_perm(RESOLVE_PERMISSION):
+        raise DomainError(
+            "Only a DPO or an admin settles a message whose outcome is unknown.",
+            code="forbidden",
+            status=403,
+        )
+    actor = actor_label(actor)
+    reason = reason.strip()
     if action not in RESOLVE_ACTIONS:
         raise InvalidInput(f"action must be one of {', '.join(RESOLVE_ACTIONS)}.", field="action")
+    if action in _SETTLED and not reason:
+        raise InvalidInput(
+            f"reason is required when a message is {_SETTLED[action][2]}: say what you know.",
+            field="reason",
+        )
     with transaction.atomic(durable=True):
         message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None:
@@ -222,20 +253,22 @@ def message_unknown_resolve(
                 f"{iso(message.next_try_at)} before deciding.",
                 field="state",
             )
-        if action == "fail":
-            message.state, message.final_at, message.retryable = states.FAILED, now, False
+        if action in _SETTLED:
+            state, audit_action, verb = _SETTLED[action]
+            message.state, message.final_at, message.retryable = state, now, False
             message.error = (
                 f"No receipt within {settings.NOTIFICATIONS_UNKNOWN_WAIT_MINUTES} minutes of "
-                f"an unknown outcome; marked failed by {actor}. {message.error}"
+                f"an unknown outcome; {verb} by {actor}: {reason} {message.error}"
             )[:2000]
             message.save(update_fields=["state", "final_at", "retryable", "error"])
         else:
+            audit_action = "outbound.unknown_retried"
             message.state, message.next_try_at = states.QUEUED, now
             message.max_tries = max(message.max_tries, message.tries + 1)
             message.save(update_fields=["state", "next_try_at", "max_tries"])
         audit_append(
             actor=actor,
-            action=f"outbound.unknown_{'retried' if action == 'retry' else 'failed'}",
+            action=audit_action,
             object_type="outbound_message",
             object_id=message.pk,
             data={
@@ -243,6 +276,7 @@ def message_unknown_resolve(
                 "channel": message.channel,
                 "tries": message.tries,
                 "incident": message.incident_id,
+                **({"reason": reason} if reason else {}),
             },
             now=now,
         )

@@ -1,6 +1,7 @@
 """Reads for reminders, the delivery log and the calendar feed."""
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from incidents.selectors import obligations_clock_running
 from incidents.status import OPEN_STATUSES
 from notifications.channels.base import ChannelKind
 from notifications.delivery import UNKNOWN
+from notifications.filings.models import Filing
 from notifications.ical import CalendarEvent
 from notifications.ladder import LadderPolicy, step_key
 from notifications.messages import incident_admin_url
@@ -313,3 +315,44 @@ def delivery_counts() -> list[tuple[str, str, str, int]]:
 def outbound_unknown() -> QuerySet[OutboundMessage]:
     """Single messages whose provider answer was lost, oldest first (no receipt yet)."""
     return OutboundMessage.objects.filter(state=UNKNOWN).order_by("created_at", "pk")
+
+
+# What a single message was about, from its caller's reference: a reminder of a duty
+# (notifications.services.reminders: "reminder-<attempt>") or a notice to a controller filed
+# for a duty (notifications.filings.services: "filing-<filing>-v<version>"). Pages and other
+# messages belong to their incident only.
+_REMINDER_REF = re.compile(r"reminder-(\d+)")
+_FILING_REF = re.compile(r"filing-(\d+)-v\d+")
+
+
+@dataclass(frozen=True)
+class UnknownMessage:
+    message: OutboundMessage
+    obligation: Obligation | None
+    decidable: bool  # its receipt window has passed: a person may settle it now
+
+
+def outbound_unknown_with_duties(*, now: datetime) -> list[UnknownMessage]:
+    """The unknown single messages, oldest first, each with the duty it was sent for."""
+    messages = list(outbound_unknown().select_related("incident"))
+    attempts, filings = {}, {}
+    for message in messages:
+        if match := _REMINDER_REF.fullmatch(message.reference):
+            attempts[message.pk] = int(match[1])
+        elif match := _FILING_REF.fullmatch(message.reference):
+            filings[message.pk] = int(match[1])
+    by_attempt = dict(
+        ReminderAttempt.objects.filter(pk__in=attempts.values()).values_list("pk", "obligation")
+    )
+    by_filing = dict(Filing.objects.filter(pk__in=filings.values()).values_list("pk", "obligation"))
+    duty_of = {pk: by_attempt.get(attempt) for pk, attempt in attempts.items()}
+    duty_of |= {pk: by_filing.get(filing) for pk, filing in filings.items()}
+    obligations = Obligation.objects.in_bulk([pk for pk in duty_of.values() if pk])
+    return [
+        UnknownMessage(
+            message=message,
+            obligation=obligations.get(duty_of.get(message.pk)),
+            decidable=message.next_try_at is None or message.next_try_at <= now,
+        )
+        for message in messages
+    ]

@@ -38,6 +38,8 @@ urlpatterns = [
         campaign_apis.CampaignLettersApi.as_view(),
         name="campaign-letters",
     ),
+    path("messages/unknown/", apis.UnknownMessagesApi.as_view(), name="messages-unknown"),
+    path("messages/<int:pk>/settle/", apis.MessageSettleApi.as_view(), name="message-settle"),
     path(
         "receipts/sendgrid/", campaign_apis.SendGridReceiptApi.as_view(), name="receipts-sendgrid"
     ),

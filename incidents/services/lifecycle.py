@@ -16,6 +16,7 @@ from breachdesk.timeutils import aware_utc, now_utc
 from incidents import selectors
 from incidents.models import Incident
 from incidents.models.incident import EventKind
+from incidents.models.obligation import MET_STATUSES
 from incidents.services.events import Actor, event_record
 from incidents.services.locks import incident_lock
 from incidents.status import ACTIONS, IncidentStatus, StatusAction, action_for
@@ -80,11 +81,29 @@ def _no_open_obligation(incident: Incident, action: StatusAction) -> None:
         )
 
 
+def _nobody_told_yet(incident: Incident, action: StatusAction) -> None:
+    """ "Not a personal-data breach" cannot follow a breach notification that went out: once a
+    duty is met (the authority, a customer or the people were told), the case is closed, with
+    its remaining duties met or waived by a DPO, never dismissed."""
+    told = list(incident.obligations.filter(status__in=MET_STATUSES).order_by("met_at", "id"))
+    if told:
+        raise DomainError(
+            f"{len(told)} notification(s) about this breach already went out: it cannot be "
+            "dismissed as no breach. Close it instead (a DPO meets or waives the open duties).",
+            field="status",
+            code=ErrorCode.PRECONDITION_FAILED,
+            met_obligations=[
+                {"id": o.pk, "rule_code": o.rule_code, "recipient": o.recipient} for o in told
+            ],
+        )
+
+
 PRECONDITIONS: dict[str, tuple[Callable[[Incident, StatusAction], None], ...]] = {
     "start_assessment": (_needs_awareness,),
     "decide_notifiable": (_rests_on_assessment,),
     "decide_not_notifiable": (_rests_on_assessment,),
     "close": (_no_open_obligation,),
+    "dismiss": (_nobody_told_yet,),
 }
 
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from breachdesk.api.fields import AwareDateTimeField
+from breachdesk.api.files import FileDownloadApi
 from breachdesk.api.permissions import has_perm
 from breachdesk.errors import InvalidInput
 from notifications import delivery as states
@@ -203,8 +204,10 @@ class _Echo:
         return value
 
 
-class CampaignLettersApi(APIView):
+class CampaignLettersApi(FileDownloadApi):
     """CSV for a mail merge: people without e-mail/phone and those every delivery failed for."""
+
+    file_media_types = ("text/csv",)
 
     permission_classes = [CanExport]
 

@@ -8,6 +8,7 @@ from functools import partial
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django_q.tasks import async_task
@@ -21,6 +22,7 @@ from incidents.services.audit import audit_append
 from incidents.services.events import Actor, actor_label, event_record
 from incidents.services.incidents import incident_update
 from incidents.services.obligations import obligation_meet
+from incidents.validation import residents_total
 from notifications import delivery as states
 from notifications.campaigns import importing
 from notifications.campaigns.content import rendition_for
@@ -226,15 +228,22 @@ def campaign_population_sync(
         update_fields=["recipients_count", "duplicates_count", "rejected_count", "region_counts"]
     )
     incident = campaign.incident
-    residents = {**(incident.residents or {}), **regions}
+    # The list only ever raises what is known: a first batch, a pilot or a second campaign of
+    # a few people must not shrink the population the team stated (nor drop the duties it
+    # brings); more people than believed raise it, and their thresholds follow.
+    known = incident.residents or {}
+    residents = {**known, **{r: max(n, known.get(r, 0)) for r, n in regions.items()}}
     changes: dict[str, Any] = {"residents": residents}
-    if (incident.subjects_count or 0) < campaign.recipients_count:
-        changes["subjects_count"] = campaign.recipients_count
+    people = max(campaign.recipients_count, residents_total(residents))
+    if (incident.subjects_count or 0) < people:
+        changes["subjects_count"] = people
     population_error = ""
     try:
         incident_update(incident_id=incident.pk, actor=actor, changes=changes, now=now)
     except DomainError as exc:  # e.g. an archived incident is read-only: the import stands
         population_error = exc.message
+    except ValidationError as exc:  # e.g. above the stated subjects_max: the import stands
+        population_error = "; ".join(exc.messages)
     audit_append(
         actor=actor_label(actor),
         action="campaign.recipients_imported",
@@ -319,11 +328,14 @@ def campaign_start(*, campaign_id: int, actor: Actor, now: datetime | None = Non
         _approved_version(campaign.notice_version_id, incident_id=campaign.incident_id)
     created = deliveries_create(campaign)
     campaign.status, campaign.started_at = Status.SENDING, now
-    campaign.obligation_ids = list(
-        campaign.incident.obligations.filter(
-            audience="individuals", status=ObligationStatus.PENDING
-        ).values_list("pk", flat=True)
+    duties = campaign.incident.obligations.filter(
+        audience="individuals", status=ObligationStatus.PENDING
     )
+    if campaign.notice_version_id:
+        # A notice variant serves its own obligations only: the California text does not
+        # meet Massachusetts' duty, whose notice may not say what California's must.
+        duties = duties.filter(notices__versions=campaign.notice_version_id)
+    campaign.obligation_ids = list(duties.values_list("pk", flat=True).distinct())
     campaign.save(update_fields=["status", "started_at", "obligation_ids"])
     event_record(
         incident=campaign.incident,

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from breachdesk.api.fields import AwareDateTimeField
+from breachdesk.api.files import FileDownloadApi
 from breachdesk.api.permissions import has_perm
 from breachdesk.api.schema import OBJECT_LIST
 from breachdesk.errors import InvalidInput
@@ -169,7 +170,8 @@ class FilingSendApi(APIView):
 RENDER_FORMATS = ("json", "html", "pdf", "dora-json", "dora-csv", "sample-notice")
 
 
-class FilingRenderApi(APIView):
+class FilingRenderApi(FileDownloadApi):
+    file_media_types = ("text/html", "application/pdf", "text/csv")
     permission_classes = [CanView]
 
     @extend_schema(
@@ -269,7 +271,8 @@ class IncidentCorrespondenceApi(APIView):
         )
 
 
-class EvidencePackApi(APIView):
+class EvidencePackApi(FileDownloadApi):
+    file_media_types = ("application/zip",)
     permission_classes = [has_perm("incidents.export_register")]
 
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})

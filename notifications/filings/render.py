@@ -25,11 +25,23 @@ FORMAT = "breachdesk.filing/1"
 PAGE_CSS = "@page { @bottom-center { content: none; } }"
 
 
-def _when(text: str | None) -> str:
+def _when(text: Any) -> str:
+    """A timestamp as printed; a value that is not one (written by hand) is shown as it is."""
     if not text:
         return ""
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return str(text)
     return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _number(value: Any) -> str:
+    return (
+        f"{value:,}"
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else str(value)
+    )
 
 
 def display(code: str, value: Any, language: str) -> str:
@@ -59,10 +71,10 @@ def _display_object(code: str, value: dict[str, Any], language: str) -> str:
     if {"count", "min", "max"} & set(value):
         parts = []
         if value.get("count") is not None:
-            parts.append(f"{value['count']:,}")
+            parts.append(_number(value["count"]))
         if value.get("min") is not None or value.get("max") is not None:
-            low = f"{value['min']:,}" if value.get("min") is not None else "?"
-            high = f"{value['max']:,}" if value.get("max") is not None else "?"
+            low = _number(value["min"]) if value.get("min") is not None else "?"
+            high = _number(value["max"]) if value.get("max") is not None else "?"
             parts.append(f"({low} - {high})")
         return " ".join(parts)
     if code == "date_of_breach":

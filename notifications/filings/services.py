@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from breachdesk.errors import DomainError, InvalidInput, Unprocessable
-from breachdesk.timeutils import aware_utc, iso, now_utc
+from breachdesk.timeutils import aware_utc, iso, now_utc, parse_aware
 from incidents.models import Obligation
 from incidents.models.incident import EventKind
 from incidents.models.obligation import ObligationStatus
@@ -44,6 +44,30 @@ def _check_elements(content: dict[str, Any]) -> None:
             field=f"content.{unknown[0]}",
             known=sorted(labels.ELEMENT_CODES),
         )
+    for code, value in content.items():
+        if isinstance(value, dict):
+            _check_object(code, value)
+
+
+#: Keys of element objects that the renditions read as timestamps or as counts of people/records.
+TIMESTAMP_KEYS = frozenset({"from", "to", "aware_at"})
+COUNT_KEYS = frozenset({"count", "min", "max"})
+
+
+def _check_object(code: str, value: dict[str, Any]) -> None:
+    """An element object's timestamps are aware ISO 8601 and its counts whole numbers >= 0."""
+    for key, item in value.items():
+        field = f"content.{code}.{key}"
+        if item is None:
+            continue
+        if key in TIMESTAMP_KEYS:
+            if not isinstance(item, str):
+                raise InvalidInput(f"{field} must be an ISO 8601 timestamp or null.", field=field)
+            parse_aware(item, field=field)
+        elif key in COUNT_KEYS and (
+            isinstance(item, bool) or not isinstance(item, int) or item < 0
+        ):
+            raise InvalidInput(f"{field} must be a whole number of 0 or more.", field=field)
 
 
 def _new_version(

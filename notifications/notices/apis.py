@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from breachdesk.api.files import FileDownloadApi
 from breachdesk.api.permissions import has_perm
 from breachdesk.api.schema import OBJECT_LIST
 from breachdesk.errors import DomainError
@@ -162,14 +163,21 @@ class NoticePublishApi(APIView):
         return Response(notice_out(selectors.notice_get(pk)))
 
 
-class NoticePreviewApi(APIView):
+class NoticePreviewApi(FileDownloadApi):
     """Render one channel in one language: email and sms as JSON, letter as PDF, page as
     HTML, csv as the mail-merge file. `version` defaults to the current one."""
+
+    file_media_types = ("application/pdf", "text/html", "text/csv")
 
     permission_classes = [CanView]
 
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "text/html"): OpenApiTypes.STR,
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
         parameters=[
             OpenApiParameter("channel", str, enum=list(RENDER_CHANNELS), required=True),
             OpenApiParameter("lang", str, enum=list(LANGUAGES), required=True),
@@ -201,8 +209,10 @@ class NoticePreviewApi(APIView):
         return Response(rendition.to_dict())
 
 
-class NoticeSampleApi(APIView):
+class NoticeSampleApi(FileDownloadApi):
     """The sample copy for attorneys general (PDF, no personal data), from the approved version."""
+
+    file_media_types = ("application/pdf",)
 
     permission_classes = [CanView]
 

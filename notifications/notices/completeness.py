@@ -16,7 +16,7 @@ from incidents.models import Obligation
 from incidents.rules.content import ContentFacts, elements_for, formats_for, prohibitions_for
 
 from .document import AUTHOR_BLOCKS, TEMPLATE_TEXT
-from .drafting import rule_of
+from .drafting import rule_of, unread_countries
 
 #: Format rules the renditions apply by construction (document.py, letter CSS).
 APPLIED_FORMATS = frozenset(
@@ -30,6 +30,8 @@ APPLIED_FORMATS = frozenset(
         "fmt_written",
     }
 )
+#: Applied unless some affected people read a language the notice is not in (then "check").
+RECIPIENT_LANGUAGE = "fmt_recipient_language"
 #: Format rules a person must judge; the plain-language check helps with the first.
 JUDGED_FORMATS = frozenset({"fmt_plain_language"})
 
@@ -94,10 +96,13 @@ def obligation_completeness(
         ok = state == "present" or (state == "not_determined" and element.requirement == "if_known")
         complete = complete and ok
         elements.append({**element.to_dict(), "state": state, "ok": ok})
+    unread = bool(unread_countries(content))
     formats = [
         {
             **f.to_dict(),
-            "state": "applied" if f.code in APPLIED_FORMATS else "check",
+            "state": "applied"
+            if f.code in APPLIED_FORMATS and not (f.code == RECIPIENT_LANGUAGE and unread)
+            else "check",
         }
         for f in formats_for(rule)
     ]

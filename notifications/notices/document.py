@@ -26,6 +26,7 @@ from breachdesk.timeutils import parse_aware
 from incidents.rules.content import catalogue
 
 from . import strings
+from .drafting import OTHER_LANGUAGE, unread_countries
 from .library import us_contacts
 from .models import RTL_LANGUAGES
 
@@ -359,6 +360,18 @@ def language_warnings(content: dict[str, Any]) -> list[dict[str, Any]]:
     default = content.get("default_language", "en")
     titles = {code: catalogue()[code].title for code in AUTHOR_BLOCKS if code in catalogue()}
     out = []
+    for lang, countries in unread_countries(content).items():
+        wanted = sorted({OTHER_LANGUAGE.get(c.split("-")[0].upper(), "?") for c in countries})
+        out.append(
+            {
+                "language": lang,
+                "block": "languages",
+                "countries": countries,
+                "message": f"People in {', '.join(countries)} get this notice in {lang}, which "
+                f"they may not read (their language: {', '.join(wanted)}; BreachDesk has no "
+                "text in it). Have it translated before sending (EDPB Guidelines 9/2022 III.C).",
+            }
+        )
     for lang in content.get("languages", []):
         if lang == default:
             continue

@@ -38,6 +38,54 @@ COUNTRY_LANGUAGE = {
 }
 
 
+#: Countries whose people a notice in English reaches (English is an official language).
+ENGLISH_READING = frozenset(
+    {"GB", "IE", "MT", "US", "CA", "AU", "NZ", "SG", "IN", "ZA", "NG", "KE", "GH", "PH", "JM"}
+)
+#: The language people of a country read where BreachDesk ships no text in it (for messages).
+OTHER_LANGUAGE = {
+    **dict.fromkeys(("PT", "BR", "AO", "MZ"), "pt"),
+    **dict.fromkeys(("IT", "SM", "VA"), "it"),
+    "NL": "nl",
+    "PL": "pl",
+    "CZ": "cs",
+    "SK": "sk",
+    "HU": "hu",
+    "RO": "ro",
+    "BG": "bg",
+    "HR": "hr",
+    "SI": "sl",
+    "SE": "sv",
+    "DK": "da",
+    "FI": "fi",
+    "EE": "et",
+    "LV": "lv",
+    "LT": "lt",
+    "IS": "is",
+    "TR": "tr",
+    "JP": "ja",
+    "CN": "zh",
+    "KR": "ko",
+}
+
+
+def reads(country: str, lang: str) -> bool:
+    """Whether people of `country` (or subdivision) can be expected to read `lang`."""
+    code = country.split("-")[0].upper()
+    return COUNTRY_LANGUAGE.get(code) == lang or (lang == "en" and code in ENGLISH_READING)
+
+
+def unread_countries(content: dict[str, Any]) -> dict[str, list[str]]:
+    """Per notice language: the affected countries placed under it whose people read another
+    language BreachDesk has no text in (Poland, Czechia... get English by default)."""
+    out: dict[str, list[str]] = {}
+    for lang, countries in (content.get("audiences") or {}).items():
+        unread = [c for c in countries if not reads(c, lang)]
+        if unread:
+            out[lang] = unread
+    return out
+
+
 def rule_of(obligation: Obligation) -> Rule:
     return Rule.from_dict(obligation.rule.content)
 
@@ -152,6 +200,18 @@ def contact_from(org: Organization | None) -> dict[str, str]:
     }
 
 
+def notice_facts(incident: Incident) -> dict[str, Any]:
+    """The incident facts a notice shows (what was involved, when it happened, when found)."""
+    return {
+        "reference": incident.reference,
+        "data_categories": list(incident.data_categories or []),
+        "credentials_protection": incident.credentials_protection,
+        "occurred_from": iso(incident.occurred_from),
+        "occurred_to": iso(incident.occurred_to),
+        "discovered_at": iso(incident.aware_at or incident.detected_at),
+    }
+
+
 def draft_content(
     *,
     incident: Incident,
@@ -221,14 +281,7 @@ def draft_content(
         "default_language": default,
         "languages": chosen,
         "audiences": {lang: langs_by_country.get(lang, []) for lang in chosen},
-        "facts": {
-            "reference": incident.reference,
-            "data_categories": list(incident.data_categories or []),
-            "credentials_protection": incident.credentials_protection,
-            "occurred_from": iso(incident.occurred_from),
-            "occurred_to": iso(incident.occurred_to),
-            "discovered_at": iso(incident.aware_at or incident.detected_at),
-        },
+        "facts": notice_facts(incident),
         "elements": elements,
         "prohibited": prohibited,
         "formats": format_codes,

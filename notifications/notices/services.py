@@ -27,7 +27,7 @@ from incidents.services.locks import incident_lock
 from . import plain
 from .completeness import completeness
 from .document import AUTHOR_BLOCKS, compose, language_warnings, plain_blocks
-from .drafting import draft_content, variant_key
+from .drafting import draft_content, notice_facts, variant_key
 from .models import CHANNELS, LANGUAGES, Notice, NoticeVersion
 from .selectors import notice_current_version
 
@@ -334,6 +334,9 @@ def notice_edit(
             current_version=current.number,
         )
     content = apply_changes(current.content, changes)
+    # Every new version shows the incident's facts as they are now (a breach window learnt
+    # after drafting reaches the notice with the next edit, or with an edit of nothing).
+    content["facts"] = notice_facts(notice.incident)
     if content == current.content:
         raise InvalidInput("The edit changes nothing.", field="changes")
     version = _new_version(notice=notice, content=content, actor=actor, now=now)

@@ -220,6 +220,47 @@ def test_bad_input_names_the_field(api, assessed):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        ({"date_of_breach": {"from": "yesterday", "to": None}}, "content.date_of_breach.from"),
+        ({"date_of_breach": {"from": "2026-05-03T10:00:00"}}, "content.date_of_breach.from"),
+        ({"date_discovered": {"aware_at": 20260504}}, "content.date_discovered.aware_at"),
+        ({"approx_subjects": {"count": "many"}}, "content.approx_subjects.count"),
+        ({"approx_records": {"min": -5, "max": 10}}, "content.approx_records.min"),
+        ({"approx_subjects": {"count": True}}, "content.approx_subjects.count"),
+    ],
+)
+def test_element_objects_the_renditions_read_are_checked_when_written(
+    api, assessed, content, field
+):
+    """A timestamp or a count that is not one is a 400 naming it, not a 500 at render."""
+    with time_machine.travel(DAY_TWO, tick=False):
+        initial = draft(api, assessed["id"], "eu-gdpr-33-1-sa", "initial")
+        url = f"/api/v1/filings/{initial['id']}/"
+        edit = api["analyst"].patch(url, {"content": content}, format="json")
+        assert edit.status_code == 400, edit.json()
+        assert edit.json()["field"] == field
+        assert api["analyst"].get(url).json()["version"] == initial["version"]
+        assert api["analyst"].get(f"{url}render/?output=html").status_code == 200
+
+
+@pytest.mark.django_db
+def test_hand_written_values_in_timestamp_elements_render_as_written(api, assessed):
+    with time_machine.travel(DAY_TWO, tick=False):
+        initial = draft(api, assessed["id"], "eu-gdpr-33-1-sa", "initial")
+        url = f"/api/v1/filings/{initial['id']}/"
+        edit = api["analyst"].patch(
+            url, {"content": {"detection_datetime": "Tuesday morning, exact time unknown"}}, "json"
+        )
+        assert edit.status_code == 200, edit.json()
+        rendered = api["analyst"].get(f"{url}render/?output=json")
+    assert rendered.status_code == 200
+    [row] = [e for e in rendered.json()["elements"] if e["code"] == "detection_datetime"]
+    assert row["display"] == "Tuesday morning, exact time unknown"
+
+
+@pytest.mark.django_db
 def test_viewer_reads_but_cannot_draft(api, assessed):
     target = obligation(api, assessed["id"], "eu-gdpr-33-1-sa")
     response = api["viewer"].post(

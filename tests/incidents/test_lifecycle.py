@@ -398,3 +398,31 @@ def test_the_incident_lists_the_actions_the_caller_may_take(api, dpo, org):
         "to": "dismissed",
         "reason_required": True,
     }
+
+
+@pytest.mark.django_db
+def test_a_breach_someone_was_told_of_cannot_be_dismissed_as_no_breach(api, dpo, org):
+    """Reassessing a notifying case is allowed; dismissing it then would silence the open
+    72-hour duty of a breach the people were already told about."""
+    incident = incident_in(S.NOTIFIABLE, dpo)
+    people = incident.obligations.get(rule_code="eu-gdpr-34-individuals")
+    url = f"/api/v1/incidents/{incident.pk}/transitions/"
+    with time_machine.travel(utc(2026, 1, 5, 13), tick=False):
+        met = api["dpo"].post(
+            f"/api/v1/obligations/{people.pk}/meet/",
+            {"met_at": "2026-01-05T12:00:00Z", "evidence": EVIDENCE},
+            format="json",
+        )
+        assert met.status_code == 200, met.json()
+        back = api["analyst"].post(url, {"to": "assessing"}, format="json")
+        assert back.status_code == 200, back.json()
+        dismissed = api["analyst"].post(
+            url, {"to": "dismissed", "comment": "Not a breach after all"}, format="json"
+        )
+    assert dismissed.status_code == 409, dismissed.json()
+    body = dismissed.json()
+    assert body["code"] == "precondition_failed"
+    assert [o["rule_code"] for o in body["met_obligations"]] == ["eu-gdpr-34-individuals"]
+    incident.refresh_from_db()
+    assert incident.status == S.ASSESSING
+    assert incident.obligations.get(rule_code="eu-gdpr-33-1-sa").status == "pending"

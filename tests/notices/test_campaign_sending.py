@@ -6,6 +6,7 @@ from django.test import override_settings
 from notifications.models import Delivery, Rendition
 from notifications.notices.models import NoticeVersion
 from notifications.notices.render import render
+from tests.notices.conftest import INCIDENT
 from tests.notifications.fakes import FakeSendGrid
 
 
@@ -108,3 +109,42 @@ def test_a_withdrawn_approval_stops_the_start(api, incident, drafted):
     refused = api["dpo"].post(f"/api/v1/campaigns/{campaign_id}/start/")
     assert refused.status_code == 409
     assert not Delivery.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_notice_campaign_meets_only_the_duties_its_notice_serves(
+    api, notice_org, clock, django_capture_on_commit_callbacks
+):
+    """California and Massachusetts need different texts (two notices): sending the
+    California one meets California's duty to residents, not Massachusetts'."""
+    facts = {
+        **INCIDENT,
+        "countries": ["US-CA", "US-MA"],
+        "residents": {"US-CA": 900, "US-MA": 700},
+        "subjects_count": 1600,
+    }
+    incident_id = api["analyst"].post("/api/v1/incidents/", facts, format="json").json()["id"]
+    api["analyst"].post(f"/api/v1/incidents/{incident_id}/assessments/")
+    notices = api["analyst"].post(f"/api/v1/incidents/{incident_id}/notices/").json()
+    assert len(notices) == 2, [n["variant"] for n in notices]
+    [california] = [
+        n for n in notices if "us-ca-1798-82-individuals" in {o["rule"] for o in n["obligations"]}
+    ]
+    assert "us-ma-93h-individuals" not in {o["rule"] for o in california["obligations"]}
+    url = f"/api/v1/notices/{california['id']}/approve/"
+    assert api["dpo"].post(url, {"version": 1}, format="json").status_code == 200
+    created = api["dpo"].post(
+        f"/api/v1/incidents/{incident_id}/campaigns/",
+        {"name": "California", "channels": ["email"], "notice": california["id"]},
+        format="json",
+    )
+    campaign_id = created.json()["id"]
+    rows = [{"email": "ann@example.com", "region": "US-CA"}]
+    api["dpo"].post(f"/api/v1/campaigns/{campaign_id}/recipients/", {"rows": rows}, "json")
+    with django_capture_on_commit_callbacks(execute=True):
+        started = api["dpo"].post(f"/api/v1/campaigns/{campaign_id}/start/")
+    assert started.status_code == 202, started.content
+    duties = api["viewer"].get(f"/api/v1/incidents/{incident_id}/obligations/").json()
+    status = {o["rule_code"]: o["status"] for o in duties if o["audience"] == "individuals"}
+    assert status["us-ca-1798-82-individuals"] == "met"
+    assert status["us-ma-93h-individuals"] == "pending"

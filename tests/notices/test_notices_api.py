@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from incidents.models import AuditEntry
 from incidents.services.audit import audit_verify
+from tests.notices.conftest import INCIDENT
 
 CA_HEADINGS = [
     "What Happened",
@@ -235,3 +236,63 @@ def test_letter_has_no_text_below_ten_point(api, drafted):
     assert sizes
     assert min(sizes) >= 10, sorted(sizes)
     assert 11 in sizes  # body text
+
+
+def _date_of_breach_states(notice: dict) -> set[str]:
+    return {
+        element["state"]
+        for entry in notice["current_version"]["checks"]["completeness"]
+        for element in entry["elements"]
+        if element["code"] == "date_of_breach"
+    }
+
+
+def test_a_breach_window_learnt_after_drafting_reaches_the_notice_with_the_next_edit(
+    api, notice_org, clock
+):
+    facts = {k: v for k, v in INCIDENT.items() if k not in ("occurred_from", "occurred_to")}
+    incident_id = api["analyst"].post("/api/v1/incidents/", facts, format="json").json()["id"]
+    api["analyst"].post(f"/api/v1/incidents/{incident_id}/assessments/")
+    notice = only(api["analyst"].post(f"/api/v1/incidents/{incident_id}/notices/").json())
+    assert _date_of_breach_states(notice) == {"empty"}
+    window = {"occurred_from": "2026-11-18T22:00:00Z", "occurred_to": "2026-11-19T03:00:00Z"}
+    moved = api["analyst"].patch(f"/api/v1/incidents/{incident_id}/", window, format="json")
+    assert moved.status_code == 200, moved.content
+    url = f"/api/v1/notices/{notice['id']}/"
+    edit = api["analyst"].patch(url, {"based_on": 1}, format="json")
+    assert edit.status_code == 200, edit.content
+    body = edit.json()["current_version"]
+    assert body["number"] == 2
+    assert body["content"]["facts"]["occurred_from"] == "2026-11-18T22:00:00Z"
+    assert _date_of_breach_states(edit.json()) == {"present"}
+    assert (
+        "Nov. 18, 2026" in api["analyst"].get(f"{url}preview/?channel=email&lang=en").json()["text"]
+    )
+    nothing = api["analyst"].patch(url, {"based_on": 2}, format="json")
+    assert nothing.status_code == 400
+    assert nothing.json()["field"] == "changes"
+
+
+def test_people_whose_language_the_notice_lacks_are_named_not_marked_served(api, notice_org, clock):
+    """A Polish hospital's patients in Poland and Czechia: no pl/cs text ships, so the English
+    notice warns by country and the recipient-language rule is left for a person to check."""
+    facts = {**INCIDENT, "countries": ["PL", "CZ", "IE"], "residents": {"PL": 9, "CZ": 2, "IE": 1}}
+    facts["subjects_count"] = 12
+    incident_id = api["analyst"].post("/api/v1/incidents/", facts, format="json").json()["id"]
+    api["analyst"].post(f"/api/v1/incidents/{incident_id}/assessments/")
+    notice = only(api["analyst"].post(f"/api/v1/incidents/{incident_id}/notices/").json())
+    checks = notice["current_version"]["checks"]
+    [warning] = [w for w in checks["language_warnings"] if w["block"] == "languages"]
+    assert (warning["language"], sorted(warning["countries"])) == ("en", ["CZ", "PL"])
+    assert "cs, pl" in warning["message"]
+    gdpr = completeness_by_rule(notice)["eu-gdpr-34-individuals"]
+    states = {f["code"]: f["state"] for f in gdpr["formats"]}
+    assert states["fmt_recipient_language"] == "check"
+
+
+def test_a_notice_in_every_affected_language_has_no_language_gap(drafted):
+    """Germany, Norway and California read de, nb and en: the rule is applied, no warning."""
+    checks = only(drafted)["current_version"]["checks"]
+    assert not [w for w in checks["language_warnings"] if w["block"] == "languages"]
+    gdpr = completeness_by_rule(only(drafted))["eu-gdpr-34-individuals"]
+    assert {f["code"]: f["state"] for f in gdpr["formats"]}["fmt_recipient_language"] == "applied"

@@ -8,6 +8,8 @@ import pytest
 import time_machine
 from django.db import connection
 
+from incidents.models import AuditEntry
+from incidents.services.incidents import incident_update
 from notifications.campaigns import services
 from notifications.models import Campaign, Recipient
 from tests.conftest import client_for, make_user
@@ -173,3 +175,57 @@ def test_import_api_takes_csv_uploads_and_json_rows_with_permissions(ca_breach, 
     )
     assert wrong.status_code == 400
     assert wrong.json()["field"] == "channels"
+
+
+@pytest.mark.django_db
+def test_a_small_list_never_shrinks_the_population_the_team_stated(ca_breach, assignee):
+    """A pilot of two people in a 100-resident breach: the stated 100 stay."""
+    campaign = _campaign(ca_breach, assignee)
+    rows = [
+        {"email": "one@example.com", "region": "US-CA"},
+        {"email": "two@example.com", "region": "US-NY"},
+    ]
+    with time_machine.travel(CA_AWARE + timedelta(hours=1), tick=False):
+        services.campaign_import_rows(campaign_id=campaign.pk, rows=rows, actor=assignee)
+    ca_breach.refresh_from_db()
+    assert ca_breach.residents == {"US-CA": 100, "US-NY": 1}
+    assert ca_breach.subjects_count == 101  # the New Yorker is one more person
+    campaign.refresh_from_db()
+    assert campaign.region_counts == {"US-CA": 1, "US-NY": 1}
+
+
+@pytest.mark.django_db
+def test_people_in_new_regions_raise_the_stated_total_instead_of_failing_the_import(
+    ca_breach, assignee
+):
+    """100 Californians stated (subjects_count 100) and 5 Germans on the list: 105 people."""
+    campaign = _campaign(ca_breach, assignee)
+    rows = [{"email": f"d{n}@example.com", "region": "DE"} for n in range(5)]
+    with time_machine.travel(CA_AWARE + timedelta(hours=1), tick=False):
+        services.campaign_import_rows(campaign_id=campaign.pk, rows=rows, actor=assignee)
+    ca_breach.refresh_from_db()
+    campaign.refresh_from_db()
+    assert ca_breach.residents == {"US-CA": 100, "DE": 5}
+    assert ca_breach.subjects_count == 105
+    assert (campaign.recipients_count, campaign.region_counts) == (5, {"DE": 5})
+
+
+@pytest.mark.django_db
+def test_a_population_the_incident_refuses_leaves_the_import_and_its_counts_standing(
+    ca_breach, assignee
+):
+    """The team capped the population at 100 (subjects_max): 150 people on the list are
+    kept and counted on the campaign; the incident is not changed and the audit says why."""
+    incident_update(
+        incident_id=ca_breach.pk, actor=assignee, changes={"subjects_max": 100}, now=CA_AWARE
+    )
+    campaign = _campaign(ca_breach, assignee)
+    rows = [{"email": f"p{n}@example.com", "region": "US-CA"} for n in range(150)]
+    with time_machine.travel(CA_AWARE + timedelta(hours=1), tick=False):
+        services.campaign_import_rows(campaign_id=campaign.pk, rows=rows, actor=assignee)
+    ca_breach.refresh_from_db()
+    campaign.refresh_from_db()
+    assert (ca_breach.residents, ca_breach.subjects_count) == ({"US-CA": 100}, 100)
+    assert (campaign.recipients_count, campaign.region_counts) == (150, {"US-CA": 150})
+    entry = AuditEntry.objects.filter(action="campaign.recipients_imported").latest("seq")
+    assert "subjects_max" in entry.data["population_not_updated"]

@@ -1,7 +1,7 @@
 """Sending campaigns through the REAL sendgrid/twilio libraries against local fake servers."""
 
 import socket
-import time
+import threading
 from datetime import timedelta
 
 import pytest
@@ -187,25 +187,39 @@ def test_timeout_marks_unknown_and_receipts_decide_no_blind_resend(
 ):
     settings.NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS = 0.2
     with (
-        SlowSendGrid(delay=1.0) as fake,
+        HeldSendGrid() as fake,
         override_settings(SENDGRID_API_KEY="SG.k", SENDGRID_API_HOST=fake.url),
     ):
-        campaign = prepared(ca_breach, assignee, people(2))
-        campaign = start(campaign, assignee, django_capture_on_commit_callbacks)
-        assert by_state(campaign) == {"unknown": 2}
-        assert "may or may not" in Delivery.objects.first().error
-        assert campaign.status == "sending"  # not complete while outcomes are unknown
-        services.campaigns_sweep()  # the receipt window is open: nothing is resent
-        assert len(fake.received) == 1
+        try:
+            campaign = prepared(ca_breach, assignee, people(2))
+            campaign = start(campaign, assignee, django_capture_on_commit_callbacks)
+            assert by_state(campaign) == {"unknown": 2}
+            assert "may or may not" in Delivery.objects.first().error
+            assert campaign.status == "sending"  # not complete while outcomes are unknown
+            assert fake.arrived.acquire(timeout=30)  # the request did reach the provider
+            # The receipt window is open: nothing is requeued or resent.
+            with django_capture_on_commit_callbacks(execute=True):
+                report = services.campaigns_sweep()
+            assert report["requeued"] == 0
+            assert by_state(campaign) == {"unknown": 2}
+            assert list(Delivery.objects.values_list("tries", flat=True)) == [1, 1]
+            assert len(fake.received) == 1
+        finally:
+            fake.release.set()
 
 
-class SlowSendGrid(FakeSendGrid):
-    def __init__(self, *, delay: float) -> None:
+class HeldSendGrid(FakeSendGrid):
+    """Holds every answer until the test releases it: the client's read times out whatever
+    the load on the machine (a sleep could end before a starved client even reads)."""
+
+    def __init__(self) -> None:
         super().__init__()
-        self.delay = delay
+        self.arrived = threading.Semaphore(0)
+        self.release = threading.Event()
 
     def default_reply(self, received):
-        time.sleep(self.delay)
+        self.arrived.release()
+        self.release.wait(60)
         return super().default_reply(received)
 
 

@@ -56,7 +56,9 @@ def test_unknown_waits_for_receipts_then_a_person_retries_it_under_the_same_key(
     assert (entry.actor, entry.object_id) == ("user:dpo", str(lost.pk))
     assert "dpo@customer.example" not in str(entry.data)
     with pytest.raises(DomainError, match="is sent"):  # decided: no second decision
-        outbound.message_unknown_resolve(message_id=lost.pk, action="fail", actor="user:dpo")
+        outbound.message_unknown_resolve(
+            message_id=lost.pk, action="fail", reason="no answer", actor="user:dpo"
+        )
 
 
 @pytest.mark.django_db
@@ -88,7 +90,16 @@ def test_the_command_lists_and_fails_unknown_messages(lost, sendgrid):
         )
     with time_machine.travel(now_utc() + timedelta(minutes=61), tick=False):
         out = io.StringIO()
-        call_command("messages_unknown", "--fail", str(lost.pk), "--actor", "user:dpo", stdout=out)
+        call_command(
+            "messages_unknown",
+            "--fail",
+            str(lost.pk),
+            "--reason",
+            "no answer",
+            "--actor",
+            "user:dpo",
+            stdout=out,
+        )
     assert f"message {lost.pk}: fail -> failed" in out.getvalue()
     lost.refresh_from_db()
     assert lost.state == "failed"

@@ -2,24 +2,18 @@
 (rejected rows reported by line), start it, follow its progress; the same campaign services
 as the API, with its permissions."""
 
-from datetime import timedelta
-
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_q.conf import Conf
 
-from incidents.services.assessments import assessment_compute
 from incidents.services.incidents import incident_create
-from incidents.services.lifecycle import incident_transition
 from notifications import tasks
 from notifications.campaigns import services
 from notifications.models import Campaign, Delivery
 from notifications.notices.models import Notice
-from tests.conftest import utc
+from tests.web.conftest import NOW
 
 pytestmark = pytest.mark.django_db
-NOW = utc(2026, 3, 10, 9, 0)
 LIST = (
     "email,phone,language,region,name\n"
     "ana@example.test,,de,DE,Ana\n"
@@ -28,38 +22,6 @@ LIST = (
     "cy@example.test,+4930123456,en,DE,Cy\n"
     ",,,DE,Nobody\n"
 )
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def notice(users, org, clock):
-    incident = incident_create(
-        actor=users["analyst"],
-        data={
-            "title": "Patient records exfiltrated",
-            "summary": "An attacker copied the patient database.",
-            "aware_at": NOW - timedelta(hours=10),
-            "aware_basis": "Forensics confirmed the copy.",
-            "countries": ["DE"],
-            "subjects_count": 2,
-            "breach_types": ["confidentiality"],
-            "cause": "malicious_external",
-            "data_categories": ["identity", "health"],
-            "subject_categories": ["patients"],
-            "identifiability": "direct",
-            "exposure": "exfiltrated",
-            "data_protection": "none",
-        },
-        now=NOW - timedelta(hours=9),
-    )
-    incident_transition(incident_id=incident.pk, actor=users["analyst"], to="assessing")
-    assessment_compute(incident_id=incident.pk, actor=users["analyst"])
-    return incident
 
 
 def _approved(web, incident) -> Notice:
@@ -86,13 +48,13 @@ def _upload(web, url, text=LIST, role="dpo"):
     return web[role].post(f"{url}import/", {"file": file})
 
 
-def test_prepare_import_send_and_see_the_counts(web, notice, django_capture_on_commit_callbacks):
-    approved = _approved(web, notice)
-    editor = web["dpo"].get(f"/incidents/{notice.pk}/notices/{approved.pk}/")
+def test_prepare_import_send_and_see_the_counts(web, high_risk, django_capture_on_commit_callbacks):
+    approved = _approved(web, high_risk)
+    editor = web["dpo"].get(f"/incidents/{high_risk.pk}/notices/{approved.pk}/")
     assert "Prepare a send-out" in editor.content.decode()
-    campaign = _prepare(web, notice, approved)
+    campaign = _prepare(web, high_risk, approved)
     assert campaign.notice_version_id == approved.approved_version_id
-    url = f"/incidents/{notice.pk}/campaigns/{campaign.pk}/"
+    url = f"/incidents/{high_risk.pk}/campaigns/{campaign.pk}/"
     assert _upload(web, url).status_code == 302
     page = web["dpo"].get(url)
     text = page.content.decode()
@@ -113,10 +75,10 @@ def test_prepare_import_send_and_see_the_counts(web, notice, django_capture_on_c
     body = progress.content.decode()
     assert "2 of 2 deliveries handed over (100 %)" in body
     assert '<progress max="2" value="2"' in body
-    incident_page = web["viewer"].get(f"/incidents/{notice.pk}/").content.decode()
+    incident_page = web["viewer"].get(f"/incidents/{high_risk.pk}/").content.decode()
     assert "2 of 2 deliveries handed over" in incident_page
     assert "Patients" in incident_page
-    editor = web["viewer"].get(f"/incidents/{notice.pk}/notices/{approved.pk}/").content.decode()
+    editor = web["viewer"].get(f"/incidents/{high_risk.pk}/notices/{approved.pk}/").content.decode()
     assert "2 of 2 deliveries handed over" in editor
     register = web["viewer"].get("/register/")
     row = register.context["page"].object_list[0]
@@ -125,12 +87,12 @@ def test_prepare_import_send_and_see_the_counts(web, notice, django_capture_on_c
 
 
 def test_progress_moves_while_the_workers_send(
-    web, notice, monkeypatch, django_capture_on_commit_callbacks
+    web, high_risk, monkeypatch, django_capture_on_commit_callbacks
 ):
     """Without inline tasks the start only queues the work; the progress panel shows the
     queue, then the counts once a worker ran (what the page polls every 2 s)."""
-    campaign = _prepare(web, notice, _approved(web, notice))
-    url = f"/incidents/{notice.pk}/campaigns/{campaign.pk}/"
+    campaign = _prepare(web, high_risk, _approved(web, high_risk))
+    url = f"/incidents/{high_risk.pk}/campaigns/{campaign.pk}/"
     _upload(web, url)
     monkeypatch.setattr(Conf, "SYNC", False)  # the fan-out queues work for the cluster
     with django_capture_on_commit_callbacks(execute=True):
@@ -144,13 +106,13 @@ def test_progress_moves_while_the_workers_send(
     assert 'data-status="completed"' in after
 
 
-def test_a_notice_must_be_approved_before_a_send_out(web, notice):
-    web["dpo"].post(f"/incidents/{notice.pk}/notices/new/")
-    draft = Notice.objects.filter(incident=notice).first()
-    editor = web["dpo"].get(f"/incidents/{notice.pk}/notices/{draft.pk}/").content.decode()
+def test_a_notice_must_be_approved_before_a_send_out(web, high_risk):
+    web["dpo"].post(f"/incidents/{high_risk.pk}/notices/new/")
+    draft = Notice.objects.filter(incident=high_risk).first()
+    editor = web["dpo"].get(f"/incidents/{high_risk.pk}/notices/{draft.pk}/").content.decode()
     assert "A DPO approves the notice before it can be sent." in editor
     response = web["dpo"].post(
-        f"/incidents/{notice.pk}/notices/{draft.pk}/campaigns/new/",
+        f"/incidents/{high_risk.pk}/notices/{draft.pk}/campaigns/new/",
         {"name": "Early", "channels": ["email"], "default_language": "de"},
         follow=True,
     )
@@ -158,9 +120,9 @@ def test_a_notice_must_be_approved_before_a_send_out(web, notice):
     assert not Campaign.objects.exists()
 
 
-def test_a_broken_file_is_named_and_nothing_starts_without_recipients(web, notice):
-    campaign = _prepare(web, notice, _approved(web, notice))
-    url = f"/incidents/{notice.pk}/campaigns/{campaign.pk}/"
+def test_a_broken_file_is_named_and_nothing_starts_without_recipients(web, high_risk):
+    campaign = _prepare(web, high_risk, _approved(web, high_risk))
+    url = f"/incidents/{high_risk.pk}/campaigns/{campaign.pk}/"
     broken = _upload(web, url, text="")
     assert broken.status_code == 400
     assert broken.context["import_form"].errors["file"]
@@ -170,10 +132,10 @@ def test_a_broken_file_is_named_and_nothing_starts_without_recipients(web, notic
     assert campaign.status == "draft"
 
 
-def test_analysts_follow_but_do_not_send(web, notice):
-    approved = _approved(web, notice)
-    campaign = _prepare(web, notice, approved)
-    url = f"/incidents/{notice.pk}/campaigns/{campaign.pk}/"
+def test_analysts_follow_but_do_not_send(web, high_risk):
+    approved = _approved(web, high_risk)
+    campaign = _prepare(web, high_risk, approved)
+    url = f"/incidents/{high_risk.pk}/campaigns/{campaign.pk}/"
     analyst = web["analyst"]
     page = analyst.get(url)
     assert page.status_code == 200
@@ -184,7 +146,7 @@ def test_analysts_follow_but_do_not_send(web, notice):
     assert analyst.post(f"{url}retry/").status_code == 403
     assert (
         analyst.post(
-            f"/incidents/{notice.pk}/notices/{approved.pk}/campaigns/new/",
+            f"/incidents/{high_risk.pk}/notices/{approved.pk}/campaigns/new/",
             {"name": "X", "channels": ["email"], "default_language": "de"},
         ).status_code
         == 403
@@ -198,32 +160,32 @@ def analyst_user(web):
 
 
 def test_send_out_pages_run_a_bounded_number_of_queries(
-    web, notice, users, django_capture_on_commit_callbacks, django_assert_max_num_queries
+    web, high_risk, users, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
     """1,000 recipients sent, a dozen send-outs: the incident page shows the newest ten
     (one progress count each), the send-out page and its progress panel a fixed number."""
-    approved = _approved(web, notice)
-    campaign = _prepare(web, notice, approved)
+    approved = _approved(web, high_risk)
+    campaign = _prepare(web, high_risk, approved)
     rows = [{"email": f"p{i}@example.test", "language": "de"} for i in range(1000)]
     services.campaign_import_rows(campaign_id=campaign.pk, rows=rows, actor=users["dpo"])
     with django_capture_on_commit_callbacks(execute=True):
         services.campaign_start(campaign_id=campaign.pk, actor=users["dpo"])
     for n in range(11):
         services.campaign_create(
-            incident_id=notice.pk,
+            incident_id=high_risk.pk,
             actor=users["dpo"],
             name=f"Wave {n}",
             channels=["email"],
             notice_id=approved.pk,
         )
-    url = f"/incidents/{notice.pk}/campaigns/{campaign.pk}/"
+    url = f"/incidents/{high_risk.pk}/campaigns/{campaign.pk}/"
     for page in (url, f"{url}progress/"):
         with django_assert_max_num_queries(15):
             assert "1000 of 1000" in web["dpo"].get(page).content.decode()
     with django_assert_max_num_queries(40):
-        response = web["dpo"].get(f"/incidents/{notice.pk}/")
+        response = web["dpo"].get(f"/incidents/{high_risk.pk}/")
     cards = response.context["notices"][0]["campaigns"]
     assert len(cards) == 10
     with django_assert_max_num_queries(35):
-        response = web["dpo"].get(f"/incidents/{notice.pk}/notices/{approved.pk}/")
+        response = web["dpo"].get(f"/incidents/{high_risk.pk}/notices/{approved.pk}/")
     assert len(response.context["campaigns"]) == 10

@@ -3,20 +3,13 @@
 from datetime import timedelta
 
 import pytest
-import time_machine
 
 from incidents.services.incidents import incident_create
 from notifications.filings.models import Filing
 from tests.conftest import utc
+from tests.web.conftest import NOW
 
 pytestmark = pytest.mark.django_db
-NOW = utc(2026, 3, 10, 9, 0)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

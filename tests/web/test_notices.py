@@ -1,50 +1,11 @@
 """Notices to affected people in the workspace: draft, edit, check, preview, approve."""
 
-from datetime import timedelta
-
 import pytest
-import time_machine
 
-from incidents.services.assessments import assessment_compute
 from incidents.services.incidents import incident_create
-from incidents.services.lifecycle import incident_transition
 from notifications.notices.models import Notice
-from tests.conftest import utc
 
 pytestmark = pytest.mark.django_db
-NOW = utc(2026, 3, 10, 9, 0)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def high_risk(users, org, clock):
-    incident = incident_create(
-        actor=users["analyst"],
-        data={
-            "title": "Patient records exfiltrated",
-            "summary": "An attacker copied the patient database.",
-            "aware_at": NOW - timedelta(hours=10),
-            "aware_basis": "Forensics confirmed the copy.",
-            "countries": ["DE"],
-            "subjects_count": 1200,
-            "breach_types": ["confidentiality"],
-            "cause": "malicious_external",
-            "data_categories": ["identity", "health"],
-            "subject_categories": ["patients"],
-            "identifiability": "direct",
-            "exposure": "exfiltrated",
-            "data_protection": "none",
-        },
-        now=NOW - timedelta(hours=9),
-    )
-    incident_transition(incident_id=incident.pk, actor=users["analyst"], to="assessing")
-    assessment_compute(incident_id=incident.pk, actor=users["analyst"])
-    return incident
 
 
 def test_draft_edit_preview_and_approve_a_notice(web, high_risk):

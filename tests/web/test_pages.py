@@ -10,15 +10,9 @@ from incidents.services.assessments import assessment_compute
 from incidents.services.incidents import incident_create
 from incidents.services.lifecycle import incident_transition
 from tests.conftest import utc
+from tests.web.conftest import NOW
 
 pytestmark = pytest.mark.django_db
-NOW = utc(2026, 3, 10, 9, 0)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
