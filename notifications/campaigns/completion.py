@@ -18,6 +18,7 @@ from incidents.models.incident import EventKind
 from incidents.models.obligation import ObligationStatus
 from incidents.services.events import event_record
 from incidents.services.obligations import obligation_meet
+from incidents.validation import residents_total
 from notifications import delivery as states
 from notifications.models import Campaign, Delivery
 from notifications.models import CampaignStatus as Status
@@ -66,16 +67,21 @@ LATE = (
 def _coverage(
     incident: Incident, jurisdiction: str, reached: int, by_region: Mapping[str, int]
 ) -> tuple[int, int | None]:
-    """(people reached, people stated) for a duty's scope: the incident's residents of the
-    duty's region when it counts them (a country's count holds its subdivisions'), else
-    everyone affected (subjects_count); stated is None when the incident states no count."""
+    """(people reached, people stated) for a duty's scope.
+
+    The incident's residents of the duty's region (a country's count holds its subdivisions')
+    when it counts them and its residents account for everyone it states affected; else
+    everyone affected (subjects_count) against everyone reached: a list that wrote its own
+    regional count (population feedback) must not cover an incident stating 40,000 people.
+    Stated is None when the incident states no count (then the people reached cover it)."""
     residents = incident.residents or {}
-    if jurisdiction in residents:
+    stated = incident.subjects_count
+    if jurisdiction in residents and (stated is None or residents_total(residents) >= stated):
         inside = sum(
             n for r, n in by_region.items() if r == jurisdiction or r.startswith(f"{jurisdiction}-")
         )
         return inside, residents[jurisdiction]
-    return reached, incident.subjects_count
+    return reached, stated
 
 
 @transaction.atomic(durable=True)

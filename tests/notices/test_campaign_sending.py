@@ -195,14 +195,16 @@ def test_a_campaign_with_its_own_content_meets_no_duty(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("residents", [{"US-CA": 40_000}, {}])
 def test_a_notice_campaign_short_of_the_stated_population_leaves_the_duty_to_a_dpo(
-    api, notice_org, clock, django_capture_on_commit_callbacks
+    api, notice_org, clock, django_capture_on_commit_callbacks, residents
 ):
-    """Regression: 2 people reached met the duty for an incident stating 40,000."""
+    """Regression: 2 people reached met the duty for an incident stating 40,000 (with its
+    Californians counted, or only the total: the list's own 2 must not become the count)."""
     facts = {
         **INCIDENT,
         "countries": ["US-CA"],
-        "residents": {"US-CA": 40_000},
+        "residents": residents,
         "subjects_count": 40_000,
     }
 
