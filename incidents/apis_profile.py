@@ -69,6 +69,7 @@ class OrganizationInputSerializer(serializers.Serializer):
         max_length=registry_data.CODE_MAX_LENGTH, allow_blank=True
     )
     has_eu_establishment = serializers.BooleanField(allow_null=True)
+    eu_representative_country = serializers.CharField(max_length=2, allow_blank=True)
     dpo_name = serializers.CharField(max_length=200, allow_blank=True)
     dpo_email = serializers.EmailField(allow_blank=True)
     dpo_phone = serializers.CharField(max_length=32, allow_blank=True)

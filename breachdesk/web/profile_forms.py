@@ -57,6 +57,13 @@ class OrganisationForm(forms.Form):
         required=False,
         help_text="Art. 3(1) and 56 GDPR.",
     )
+    eu_representative_country = forms.CharField(
+        label="EU representative (member state)",
+        max_length=2,
+        required=False,
+        help_text="Without an EU/EEA establishment: the member state of your EU representative, "
+        "e.g. IE. Decides the NIS2 authority (Art. 26(3) NIS2).",
+    )
     dpo_name = forms.CharField(label="DPO name", max_length=200, required=False)
     dpo_email = forms.EmailField(label="DPO e-mail", required=False)
     dpo_phone = forms.CharField(

@@ -29,6 +29,12 @@ class Organization(models.Model):
         help_text="Has an establishment in the EU/EEA (GDPR Art. 3(1), 56). Empty: derived "
         "from the country of the main establishment.",
     )
+    eu_representative_country = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text="EU/EEA member state of the representative of an organisation without an "
+        "EU/EEA establishment (NIS2 Art. 26(3), GDPR Art. 27); decides the NIS2 authority.",
+    )
     dpo_name = models.CharField(max_length=200, blank=True)
     dpo_email = models.EmailField(blank=True)
     dpo_phone = models.CharField(max_length=32, blank=True, help_text="E.164, e.g. +4930123456")

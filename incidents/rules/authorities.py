@@ -26,6 +26,8 @@ AUTHORITIES_FILE: Path = Path(__file__).resolve().parent / "data" / "authorities
 SCHEMA_VERSION = 1
 
 CODE_MAX_LENGTH = 40
+# The file's rule-level notes (rule id -> why), besides the authority entries.
+NOTE_SECTIONS = ("choose_one", "one_stop_shop", "known_gaps", "representative")
 _CODE_RE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]+)*$")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 
@@ -133,12 +135,15 @@ class Registry:
     one_stop_shop: rule id -> why the GDPR one-stop-shop (Art. 56) decides its recipient.
     known_gaps: rule id -> why no registry entry can be named for it yet (rules_check lists
     these instead of failing).
+    representative: rule id -> why, for an organisation without an EU/EEA establishment, the
+    member state of its EU representative decides the competent authority (NIS2 Art. 26(3)).
     """
 
     entries: tuple[AuthorityEntry, ...]
     choose_one: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     one_stop_shop: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     known_gaps: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    representative: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         by_code = {e.code: e for e in self.entries}
@@ -150,7 +155,7 @@ class Registry:
         object.__setattr__(
             self, "_by_rule", MappingProxyType({k: tuple(v) for k, v in by_rule.items()})
         )
-        for name in ("choose_one", "one_stop_shop", "known_gaps"):
+        for name in NOTE_SECTIONS:
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def __hash__(self) -> int:
@@ -238,7 +243,7 @@ def check_authorities(document: Mapping[str, Any], rule_ids: Iterable[str] = ())
             for rule_id in raw.get("rule_ids") or []:
                 if rule_id not in known:
                     problems.append(f"{where}.rule_ids: unknown rule id {rule_id!r}")
-    for section in ("choose_one", "one_stop_shop", "known_gaps"):
+    for section in NOTE_SECTIONS:
         notes = document.get(section, {})
         if not isinstance(notes, dict):
             problems.append(f"{section}: must be an object (rule id -> reason)")
@@ -257,14 +262,11 @@ def read_document(path: Path = AUTHORITIES_FILE) -> dict[str, Any]:
 @cache
 def _notes(path: Path, signature: tuple[int, int]) -> dict[str, Mapping[str, str]]:
     document = read_document(path)
-    return {
-        name: MappingProxyType(dict(document.get(name, {})))
-        for name in ("choose_one", "one_stop_shop", "known_gaps")
-    }
+    return {name: MappingProxyType(dict(document.get(name, {}))) for name in NOTE_SECTIONS}
 
 
 def rule_notes(path: Path = AUTHORITIES_FILE) -> dict[str, Mapping[str, str]]:
-    """The file's rule-level notes (choose_one, one_stop_shop, known_gaps), cached until the
+    """The file's rule-level notes (NOTE_SECTIONS), cached until the
     file changes: they are shipped knowledge about rules, not editable registry rows."""
     stat = Path(path).stat()
     return _notes(Path(path), (stat.st_mtime_ns, stat.st_size))
@@ -274,9 +276,7 @@ def registry_from(document: Mapping[str, Any]) -> Registry:
     """A Registry from a parsed document (call `check_authorities` first)."""
     return Registry(
         entries=tuple(AuthorityEntry.from_dict(raw) for raw in document["authorities"]),
-        choose_one=document.get("choose_one", {}),
-        one_stop_shop=document.get("one_stop_shop", {}),
-        known_gaps=document.get("known_gaps", {}),
+        **{name: document.get(name, {}) for name in NOTE_SECTIONS},
     )
 
 

@@ -15,7 +15,11 @@ reasoning below is written out in docs/authorities.md.
      establishment.
 3. Other EU-wide rules (ePrivacy 611/2013, NIS2, DORA, eIDAS): the national competent
    authority of the member state of establishment, or, without one there, of each member
-   state where affected people live. Per member state: the entries the registry names for
+   state where affected people live. For the registry's `representative` rules (NIS2
+   Art. 26(3)) an organisation without an EU/EEA establishment falls under the member state
+   of its EU representative (`representative_country`); while that is not recorded, the
+   member states where affected people live are named and the reason and `recipient` say
+   the representative's state is missing. Per member state: the entries the registry names for
    the rule, else (for an authority of the "supervisory_authority" audience) that state's
    DPA; an EU-level entry named for the rule (the ECB for DORA) when no national one is
    known.
@@ -47,14 +51,17 @@ class Resolution:
 
     codes: registry codes (empty when none could be named: `reason` says why).
     mode: "each" (tell every one) or "one_of" (tell the one that supervises you).
-    basis: "lead_authority" | "main_establishment" | "member_states" | "named" |
-    "jurisdiction" | "not_an_authority" | "unresolved".
+    basis: "lead_authority" | "main_establishment" | "member_states" | "representative" |
+    "named" | "jurisdiction" | "not_an_authority" | "unresolved".
+    recipient: the recipient in words when `codes` is empty and more than the rule's own
+    recipient text is known (e.g. "…of the member state of the EU representative").
     """
 
     codes: tuple[str, ...]
     mode: str
     basis: str
     reason: str
+    recipient: str = ""  # who to tell, in words, when no code could be named
 
 
 def _primary(entries: list[AuthorityEntry]) -> AuthorityEntry | None:
@@ -166,11 +173,17 @@ def _eu_national(
     org_country: str | None,
     established: bool,
     affected: frozenset[str],
+    representative: str | None,
 ) -> Resolution:
     group = regions.GROUP_JURISDICTIONS[jurisdiction]
-    countries, phrase = _group_countries(
-        group, org_country=org_country, established=established, affected=affected
-    )
+    by_representative = not established and rule_id in registry.representative
+    if by_representative and representative in group:
+        countries = [representative]
+        phrase = f"no EU/EEA establishment; the EU representative is in {representative}"
+    else:
+        countries, phrase = _group_countries(
+            group, org_country=org_country, established=established, affected=affected
+        )
     named = registry.named_by(rule_id)
     chosen: list[AuthorityEntry] = []
     missing: list[str] = []
@@ -196,12 +209,31 @@ def _eu_national(
             note += f" {registry.known_gaps[rule_id]}"
     codes = _unique(chosen)
     mode = ONE_OF if rule_id in registry.choose_one else EACH
+    basis, recipient = "member_states" if codes else "unresolved", ""
+    if by_representative and representative in group:
+        basis = "representative" if codes else basis
+        recipient = (
+            f"National CSIRT or competent authority of {representative} "
+            "(the member state of the EU representative)"
+        )
+        note += f" {registry.representative[rule_id]}"
+    elif by_representative:
+        recipient = (
+            "National CSIRT or competent authority of the member state of the EU "
+            "representative: not recorded in the organisation profile (eu_representative_country)"
+        )
+        note += (
+            " The member state of the organisation's EU representative is not recorded "
+            "(organisation profile: eu_representative_country); it decides the competent "
+            f"authority. {registry.representative[rule_id]}"
+        )
     return Resolution(
         codes,
         mode,
-        "member_states" if codes else "unresolved",
+        basis,
         f"National competent authority ({phrase}): "
         f"{_names(registry, codes) or 'none found'}.{note}",
+        recipient if not codes else "",
     )
 
 
@@ -240,6 +272,7 @@ def resolve_authorities(
     lead_authority: str | None,
     has_eu_establishment: bool | None,
     affected: Iterable[str],
+    representative_country: str | None = None,
 ) -> Resolution:
     """The competent authority code(s) for one rule and one organisation/incident.
 
@@ -247,7 +280,8 @@ def resolve_authorities(
     `.audience`). org_country: ISO country of the main establishment. lead_authority: the
     organisation's registry code (may be empty). has_eu_establishment: True/False, or None
     when not recorded (then an EU/EEA org_country counts as one). affected: ISO 3166-1/-2
-    codes where affected people live ("FR", "US-CA", "DE-BY").
+    codes where affected people live ("FR", "US-CA", "DE-BY"). representative_country: the
+    EU/EEA member state of the organisation's EU representative, if recorded.
     """
     if audience not in AUTHORITY_AUDIENCES:
         return Resolution((), EACH, "not_an_authority", "The rule does not notify an authority.")
@@ -276,6 +310,7 @@ def resolve_authorities(
             org_country=org_country,
             established=established,
             affected=places,
+            representative=(representative_country or "").strip().upper() or None,
         )
     return _national(registry, rule_id=rule_id, jurisdiction=jurisdiction, audience=audience)
 

@@ -21,7 +21,7 @@ from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.models import Authority, Incident, Obligation, Organization
 from incidents.models.obligation import ObligationStatus
 from incidents.models.organization import OrgRole
-from incidents.rules import vocab
+from incidents.rules import regions, vocab
 from incidents.services.audit import audit_append
 from incidents.services.events import Actor, actor_label
 from incidents.services.locks import incident_lock
@@ -34,6 +34,7 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "country",
     "lead_authority",
     "has_eu_establishment",
+    "eu_representative_country",
     "dpo_name",
     "dpo_email",
     "dpo_phone",
@@ -42,7 +43,14 @@ EDITABLE_FIELDS: tuple[str, ...] = (
 )
 #: Fields the planner reads: changing one re-plans every open incident.
 PLANNING_FIELDS: frozenset[str] = frozenset(
-    {"role", "country", "lead_authority", "has_eu_establishment", "sectors"}
+    {
+        "role",
+        "country",
+        "lead_authority",
+        "has_eu_establishment",
+        "eu_representative_country",
+        "sectors",
+    }
 )
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
@@ -138,12 +146,24 @@ def _establishment(value: Any) -> bool | None:
     return value
 
 
+def _representative_country(value: Any) -> str:
+    code = str(value or "").strip().upper()
+    if code and code not in regions.EEA_MEMBER_STATES:
+        raise InvalidInput(
+            "eu_representative_country must be an EU/EEA member state (ISO 3166-1 alpha-2, "
+            f"e.g. IE or FR), or empty; got {value!r}.",
+            field="eu_representative_country",
+        )
+    return code
+
+
 _CLEANERS = {
     "legal_name": _text("legal_name", 200, required=True),
     "role": _role,
     "country": _country,
     "lead_authority": _lead_authority,
     "has_eu_establishment": _establishment,
+    "eu_representative_country": _representative_country,
     "dpo_name": _text("dpo_name", 200),
     "dpo_email": _text("dpo_email", 254),
     "dpo_phone": _phone,

@@ -133,10 +133,11 @@ def authority_recipients(
         lead_authority=(org.lead_authority or None) if org else None,
         has_eu_establishment=org.has_eu_establishment if org else None,
         affected=[*incident.countries, *incident.residents],
+        representative_country=(org.eu_representative_country or None) if org else None,
     )
     entries = [e for e in (registry.get(code) for code in resolution.codes) if e is not None]
     if not entries:
-        return [Recipient()], resolution.reason
+        return [Recipient(label=resolution.recipient)], resolution.reason
     if resolution.mode == ONE_OF and len(entries) > 1:
         names = ", ".join(e.name for e in entries)
         return [Recipient(label=f"One of: {names} (the one that supervises you)")], (

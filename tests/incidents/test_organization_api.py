@@ -77,6 +77,8 @@ def test_admin_and_dpo_change_it(api, org, role) -> None:
         ({"languages": ["xx"]}, "languages"),
         ({"languages": ["eng"]}, "languages"),
         ({"has_eu_establishment": "maybe"}, "has_eu_establishment"),
+        ({"eu_representative_country": "US"}, "eu_representative_country"),  # not EU/EEA
+        ({"eu_representative_country": "FRA"}, "eu_representative_country"),
         ({"role": "owner"}, "role"),
         ({"dpo_phone": "0301234"}, "dpo_phone"),
         ({"dpo_email": "not-an-address"}, "dpo_email"),
@@ -178,6 +180,44 @@ def test_sector_change_adds_the_sector_duties(api, org, dpo) -> None:
     assert early["due_at"] == "2026-05-05T09:30:00Z"
     assert plan["removed"] == []
     assert "eu-nis2-23-4a-early-warning" in _live_codes(incident)
+
+
+def test_the_eu_representative_names_the_nis2_authority_of_a_non_eu_organisation(
+    api, org, dpo
+) -> None:
+    """NIS2 Art. 26(3): without an EU/EEA establishment, the member state of the EU
+    representative decides; until it is recorded the duty says so."""
+    org.sectors, org.country, org.lead_authority = ["nis2_essential"], "US", ""
+    org.has_eu_establishment = False
+    org.save()
+    incident = _incident(dpo)  # people affected in Germany
+    early = incident.obligations.get(rule_code="eu-nis2-23-4a-early-warning")
+    # Art. 26(4): where the services are provided, and the reason says what is missing.
+    assert early.recipient_authority["code"] == "DE-BSI"
+    assert "EU representative is not recorded" in early.status_reason
+    assert "eu_representative_country" in early.status_reason
+    assert "NIS2 Art. 26(3)" in early.status_reason
+
+    response = api["dpo"].patch(URL, {"eu_representative_country": "fr"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["changes"]["eu_representative_country"] == {"old": "", "new": "FR"}
+    [plan] = response.json()["replanned"]
+    readdressed = {row["rule"]: row for row in plan["readdressed"]}
+    assert readdressed["eu-nis2-23-4a-early-warning"]["authority"] == {
+        "old": "DE-BSI",
+        "new": "FR-ANSSI",
+    }
+    early.refresh_from_db()
+    assert early.recipient_authority["code"] == "FR-ANSSI"
+    assert "the EU representative is in FR" in early.status_reason
+    # A representative's state without a NIS2 authority in the registry: named in words.
+    api["dpo"].patch(URL, {"eu_representative_country": "PL"}, format="json")
+    early.refresh_from_db()
+    assert early.recipient_authority is None
+    assert early.recipient == (
+        "National CSIRT or competent authority of PL (the member state of the EU representative)"
+    )
 
 
 def test_dismissed_and_archived_incidents_are_not_replanned(api, org, dpo) -> None:

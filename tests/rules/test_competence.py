@@ -265,6 +265,39 @@ TABLE = [
         "member_states",
     ),
     ("nis2-pl-unknown", NIS2, org("PL"), (), "each", "unresolved"),
+    # NIS2 Art. 26(3): no establishment -> the member state of the EU representative.
+    (
+        "nis2-representative",
+        NIS2,
+        {**org("US", None, False, "NL", "IE"), "representative_country": "fr"},
+        ("FR-ANSSI",),
+        "each",
+        "representative",
+    ),
+    (
+        "nis2-representative-without-authority",
+        NIS2,
+        {**org("US", None, False, "NL"), "representative_country": "PL"},
+        (),
+        "each",
+        "unresolved",
+    ),
+    (
+        "nis2-established-ignores-representative",
+        NIS2,
+        {**org("FR", None, True, "NL"), "representative_country": "IE"},
+        ("FR-ANSSI",),
+        "each",
+        "member_states",
+    ),
+    (
+        "gdpr-representative-brings-no-one-stop-shop",
+        GDPR,
+        {**org("US", None, False, "FR"), "representative_country": "IE"},
+        ("FR-CNIL",),
+        "each",
+        "member_states",
+    ),
     ("dora-ecb", DORA, org("FR"), ("EU-ECB",), "each", "member_states"),
     ("eprivacy-gr-adae", EPRIVACY, org("GR"), ("GR-ADAE",), "each", "member_states"),
     ("eprivacy-fr-dpa", EPRIVACY, org("FR"), ("FR-CNIL",), "each", "member_states"),
@@ -312,3 +345,20 @@ def test_reasons_explain_the_legal_basis() -> None:
         REGISTRY, **rule("us-bank-computer-security-36h", "US", "other_regulator"), **org("US")
     )
     assert "primary federal regulator" in bank.reason
+
+
+def test_a_missing_representative_is_said_in_the_reason_and_the_recipient() -> None:
+    missing = resolve_authorities(REGISTRY, **NIS2, **org("US", None, False, "NL", "IE"))
+    assert missing.codes == ("IE-NCSC", "NL-NCSC")  # Art. 26(4): where services are provided
+    assert "eu_representative_country" in missing.reason
+    assert "NIS2 Art. 26(3)" in missing.reason
+    nowhere = resolve_authorities(REGISTRY, **NIS2, **org("US", None, False, "PL"))
+    assert nowhere.codes == ()
+    assert nowhere.recipient.startswith("National CSIRT or competent authority of the member")
+    assert "not recorded" in nowhere.recipient
+    represented = resolve_authorities(
+        REGISTRY, **NIS2, **org("US", None, False, "PL"), representative_country="PL"
+    )
+    assert represented.recipient.startswith("National CSIRT or competent authority of PL ")
+    dora = resolve_authorities(REGISTRY, **DORA, **org("US", None, False, "FR"))
+    assert "representative" not in dora.reason  # only the rules the registry lists
