@@ -83,6 +83,7 @@ def test_prepare_import_send_and_see_the_counts(
     incident_page = web["viewer"].get(f"/incidents/{high_risk.pk}/").content.decode()
     assert "2 of 2 deliveries handed over" in incident_page
     assert "Patients" in incident_page
+    assert "2 of 2 recipients reached; eu-gdpr-34-individuals met" in incident_page  # timeline
     editor = web["viewer"].get(f"/incidents/{high_risk.pk}/notices/{approved.pk}/").content.decode()
     assert "2 of 2 deliveries handed over" in editor
     register = web["viewer"].get("/register/")
