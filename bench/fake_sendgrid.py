@@ -3,7 +3,8 @@
     python bench/fake_sendgrid.py PORT DELAY_MS
 
 Reads the whole request, waits DELAY_MS (the added provider latency), answers 202 with an
-X-Message-Id, and counts requests and personalizations (GET /stats returns them as JSON).
+X-Message-Id, and counts requests and personalizations (GET /stats returns them as JSON,
+with the wall-clock time the first request arrived and the last was answered).
 """
 
 import json
@@ -13,7 +14,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 
-STATS = {"requests": 0, "messages": 0}
+STATS = {"requests": 0, "messages": 0, "first": 0.0, "last": 0.0}  # wall clock (time.time)
 LOCK = threading.Lock()
 IDS = count(1)
 
@@ -23,12 +24,15 @@ class Handler(BaseHTTPRequestHandler):
     delay = 0.05
 
     def do_POST(self) -> None:
+        began = time.time()
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         messages = body.count(b'"custom_args"')
         time.sleep(self.delay)
         with LOCK:
             STATS["requests"] += 1
             STATS["messages"] += messages
+            STATS["first"] = STATS["first"] or began
+            STATS["last"] = time.time()
             message_id = f"bench-{next(IDS)}"
         self.send_response(202)
         self.send_header("X-Message-Id", message_id)

@@ -84,32 +84,37 @@ def headline(folder: Path) -> list[str]:
             wnew[3],
             "intake.md",
         )
-    for workers in (1, 2, 4):
-        camp = read(folder / f"campaigns-{workers}.md")
-        if workers == 1:
-            raw = ours = None
-            for line in camp.splitlines():
-                parts = [p.strip() for p in line.strip().strip("|").split("|")]
-                if line.startswith("|") and len(parts) > 2 and parts[1] == "raw":
-                    raw = parts
-                if line.startswith("|") and len(parts) > 2 and parts[1] == "BreachDesk":
-                    ours = parts
-            if raw and ours:
-                add(
-                    f"recipient import of {raw[0]}",
-                    f"{ours[3]} rows/s ({ours[2]} s, {ours[4]} MiB)",
-                    f"{raw[3]} rows/s raw executemany ({raw[2]} s)",
-                    f"{float(ours[3].replace(',', '')) / float(raw[3].replace(',', '')):.2f}x",
-                    f"campaigns-{workers}.md",
-                )
+    for file in sorted(folder.glob("campaigns-*.md"), key=lambda f: int(f.stem.split("-")[1])):
+        camp, workers = read(file), int(file.stem.split("-")[1])
+        raw = ours = None
+        for line in camp.splitlines():
+            parts = [p.strip() for p in line.strip().strip("|").split("|")]
+            if line.startswith("|") and len(parts) > 2 and parts[1].startswith("raw"):
+                raw = parts
+            if line.startswith("|") and len(parts) > 2 and parts[1] == "BreachDesk":
+                ours = parts
+        if raw and ours:
+            add(
+                f"recipient import of {raw[0]}",
+                f"{ours[3]} rows/s ({ours[2]} s, {ours[4].split(' (pool)')[0]} MiB)",
+                f"{raw[3]} rows/s raw executemany, same rows and schema ({raw[2]} s)",
+                f"{float(ours[3].replace(',', '')) / float(raw[3].replace(',', '')):.2f}x",
+                file.name,
+            )
         ceiling, send = cells(camp, "fake SendGrid ceiling"), cells(camp, "BreachDesk send")
         if ceiling and send:
+            cpu = re.search(r"CPU per message ([\d.]+) ms in the workers", send[4])
+            db = re.search(r"([\d.]+) ms in the PostgreSQL server", send[4])
+            box = re.search(r"([\d.]+) ms machine-wide \(([\d.]+) of", send[4])
+            note = f"; CPU/msg: workers {cpu.group(1)} ms" if cpu else ""
+            note += f", database {db.group(1)} ms" if db else ""
+            note += f", machine {box.group(1)} ms ({box.group(2)} cores busy)" if box else ""
             add(
                 f"dispatch, {workers} worker(s) (+50 ms per provider request)",
-                f"{send[3]} msg/s ({send[1]} in {send[2]} s)",
+                f"{send[3]} msg/s ({send[1]} in {send[2]} s{note})",
                 f"{ceiling[3]} msg/s fake provider ceiling, {workers} client(s)",
                 send[4].split(" of")[0] + "x",
-                f"campaigns-{workers}.md",
+                file.name,
             )
     export = read(folder / "export.txt")
     sizes = re.findall(r"n=(\d+)", export)
@@ -171,7 +176,8 @@ def section(out: Path) -> str:
         f"Run ending {stamp} on {os.cpu_count()} CPUs (Python {platform.python_version()}), "
         "each figure beside its baseline from the same run; the load average is the one-minute "
         "figure when that step ended (the machine is shared). Raw outputs: "
-        "`bench/out/make-bench/`.",
+        "`bench/out/make-bench/`; each ends with the time its step ended (`BENCH_STEPS` "
+        "re-runs some steps and keeps the others' earlier outputs).",
     ]
     for key, title in DATABASES.items():
         folder = out / key

@@ -6,10 +6,14 @@
 #   BENCH_DATABASES=sqlite make bench            # one database (run two at once: they
 #   BENCH_DATABASES=postgresql make bench        #   write separate folders; see below)
 #   INCIDENTS=20000 RECIPIENTS=20000 make bench  # a smaller, quicker run
+#   BENCH_STEPS=campaigns make bench             # some steps only (of: intake list dashboard
+#                                                #   export campaigns); the other steps'
+#                                                #   outputs from an earlier run are kept
 #
 # Size knobs: INCIDENTS (list, dashboard, export; default 100,000), RECIPIENTS (campaign
 # import and dispatch; default 100,000), DISPATCH_WORKERS ("1 2 4": one dispatch run per
-# count against the fake provider, each beside the fake's own ceiling with as many clients).
+# count: a qcluster of that many workers against the fake provider, each beside the fake's
+# own ceiling with as many clients; on both databases).
 # PostgreSQL: BENCH_PG_URL is a role that may create databases (each benchmark gets a fresh,
 # empty one named BENCH_PG_PREFIX + the step, replaced on the next run: give concurrent runs
 # different prefixes); Redis: BENCH_REDIS_URL (a database number of its own).
@@ -28,6 +32,8 @@ BENCH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/7}
 INCIDENTS=${INCIDENTS:-100000}
 RECIPIENTS=${RECIPIENTS:-100000}
 DISPATCH_WORKERS=${DISPATCH_WORKERS:-"1 2 4"}
+ALL_STEPS="intake list dashboard export campaigns"
+BENCH_STEPS=${BENCH_STEPS:-$ALL_STEPS}
 export LOG_LEVEL=${LOG_LEVEL:-WARNING}
 mkdir -p "$OUT"
 
@@ -53,38 +59,53 @@ step() {  # step LABEL FILE COMMAND...: run, keep its output and its load averag
   echo "== $label ($(date -u +%H:%M:%S), load $(load))" >&2
   local began=$SECONDS
   "$@" >"$file" || printf '\n(FAILED with exit code %d; the run goes on)\n' $? >>"$file"
-  printf '\n(%s: %d s; load average at the end %s)\n' "$label" $((SECONDS - began)) "$(load)" >>"$file"
+  printf '\n(%s: %d s, ended %s UTC; load average at the end %s)\n' "$label" $((SECONDS - began)) \
+    "$(date -u '+%Y-%m-%d %H:%M')" "$(load)" >>"$file"
 }
+
+wanted() { [[ " $BENCH_STEPS " == *" $1 "* ]]; }
 
 run_all() {  # run_all LABEL (DATABASE_URL / REDIS_URL set by the caller, or not)
   local label=$1 dir=$OUT/$1 db
-  rm -rf "$dir"
+  if [[ $BENCH_STEPS == "$ALL_STEPS" ]]; then rm -rf "$dir"; fi
   mkdir -p "$dir"
   db() { [[ $label == postgresql ]] && export DATABASE_URL=$(fresh_db "${BENCH_PG_PREFIX}$1") || true; }
-  db intake_paths
-  step "$label: alert intake per path (in-process)" "$dir/intake-paths.md" \
-    "$PY" bench/intake/paths.py --repeat 100 --markdown
-  db list
-  step "$label: list API at $((INCIDENTS / 50)) and $INCIDENTS incidents" "$dir/list.md" \
-    "$PY" bench/list_api.py --incidents "$INCIDENTS" --markdown
-  db dashboard
-  step "$label: dashboard at $((INCIDENTS / 10)) and $INCIDENTS incidents" "$dir/dashboard.txt" \
-    "$PY" bench/dashboard.py --incidents "$INCIDENTS"
-  db export
-  step "$label: register export of $INCIDENTS incidents" "$dir/export.txt" \
-    "$PY" bench/export_register.py --incidents "$INCIDENTS"
-  if command -v wrk >/dev/null; then
+  if wanted intake; then
+    db intake_paths
+    step "$label: alert intake per path (in-process)" "$dir/intake-paths.md" \
+      "$PY" bench/intake/paths.py --repeat 100 --markdown
+  fi
+  if wanted list; then
+    db list
+    step "$label: list API at $((INCIDENTS / 50)) and $INCIDENTS incidents" "$dir/list.md" \
+      "$PY" bench/list_api.py --incidents "$INCIDENTS" --markdown
+  fi
+  if wanted dashboard; then
+    db dashboard
+    step "$label: dashboard at $((INCIDENTS / 10)) and $INCIDENTS incidents" "$dir/dashboard.txt" \
+      "$PY" bench/dashboard.py --incidents "$INCIDENTS"
+  fi
+  if wanted export; then
+    db export
+    step "$label: register export of $INCIDENTS incidents" "$dir/export.txt" \
+      "$PY" bench/export_register.py --incidents "$INCIDENTS"
+  fi
+  if wanted intake && command -v wrk >/dev/null; then
     db intake
     local port=$([[ $label == postgresql ]] && echo 8078 || echo 8077)
     step "$label: alert intake (1 round, gunicorn, wrk)" "$dir/intake.md" \
       env PORT="$port" ROUNDS=1 DURATION=10 RATE_DURATION=10 LABEL="make-bench-$label" \
       OUT="$dir/intake" bench/intake/run.sh
-  else
+  elif wanted intake; then
     echo "wrk is not installed (apt-get install wrk): alert intake skipped" | tee "$dir/intake.md" >&2
   fi
-  if [[ $label == sqlite ]]; then
-    # bench/campaigns.py (the campaign work's own benchmark) runs on its SQLite files.
+  if wanted campaigns; then
+    # bench/campaigns.py: the import once (fresh SQLite files in $work, or a fresh PostgreSQL
+    # database), then dispatch by a qcluster of each worker count (--send-only queues the
+    # same campaign again).
     local work=$dir/campaigns first=1
+    rm -f "$dir"/campaigns-*.md
+    db campaigns
     for workers in $DISPATCH_WORKERS; do
       if [[ $first == 1 ]]; then
         step "$label: campaign import of $RECIPIENTS recipients, dispatch with $workers worker(s)" \

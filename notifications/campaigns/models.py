@@ -197,8 +197,14 @@ class SendChunk(models.Model):
 class Delivery(models.Model):
     """One recipient x channel. Its id is the idempotency key the providers echo back."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
-    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="deliveries")
+    # No index of their own: the composite indexes below start with campaign, and the unique
+    # (recipient, channel) with recipient; each extra index is written on every state change.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
+    recipient = models.ForeignKey(
+        Recipient, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
     seq = models.PositiveIntegerField(default=0, help_text="The SendChunk (by seq) it goes in.")
     channel = models.CharField(max_length=8)
     state = models.CharField(

@@ -11,7 +11,8 @@ before the back-off; a lost answer makes them `unknown`, settled by receipts.
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
@@ -22,6 +23,7 @@ from django.db.models import F, Q
 
 from breachdesk.crypto import decrypt_many
 from breachdesk.timeutils import now_utc
+from incidents.intake.writegate import write_gate
 from notifications import delivery as states
 from notifications.campaigns.content import fill, recipient_values, substitutions
 from notifications.channels import ChannelError, Message, sendgrid_channel, twilio_channel
@@ -30,6 +32,7 @@ from notifications.phone import PhoneNumberError, e164
 
 logger = logging.getLogger(__name__)
 REF_ARG = "breachdesk_ref"  # custom arg / callback parameter the receipts carry back
+OPEN_AFTER_CALL = (states.SENDING, states.UNKNOWN)  # what a provider's answer may settle
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,15 @@ class Lease:
     rendition_id: int
     tries: int
     orphaned: int = 0  # rows a dead predecessor left in `sending`, now `unknown`
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """One write transaction of the sender. On a SQLite file it waits at the writer gate
+    first: the next sender wakes the moment this one commits, instead of sleeping in
+    SQLite's busy handler (1, 2, 5, 10... ms) while the write lock sits idle."""
+    with write_gate(), transaction.atomic(durable=True):
+        yield
 
 
 def _lease_span() -> timedelta:
@@ -70,7 +82,7 @@ def chunk_lease(*, campaign_id: int, now: datetime | None = None) -> Lease | Non
     now = now or now_utc()
     for _ in range(8):
         lease_token = uuid4()
-        with transaction.atomic(durable=True):
+        with _writing():
             pk = (
                 SendChunk.objects.select_for_update(skip_locked=True)
                 .filter(leasable(now), campaign_id=campaign_id)
@@ -116,6 +128,15 @@ def _rows(lease: Lease, state: str):
     return Delivery.objects.filter(campaign_id=lease.campaign_id, seq=lease.seq, state=state)
 
 
+def _among(column: str, ids: list[int]) -> tuple[str, list]:
+    """`column IN (ids)` for plain SQL: one array parameter on PostgreSQL (psycopg would
+    otherwise quote 1,000 placeholders into the statement in Python and the server parse
+    them), placeholders elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
 def _db_time() -> object:
     """Now, as the ORM stores a DateTimeField (for the plain-SQL updates below)."""
     return connection.ops.adapt_datetimefield_value(now_utc())
@@ -126,15 +147,15 @@ def _claim(lease: Lease, ids: list[int]) -> list[int]:
     if not ids:
         return []
     table = Delivery._meta.db_table
-    marks = ", ".join(["%s"] * len(ids))
-    with transaction.atomic(durable=True):
+    among, params = _among("id", ids)
+    with _writing():
         if not _renew(lease):
             return []
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET state = %s, tries = tries + 1, attempted_at = %s "  # noqa: S608  # nosec B608  # model table, placeholders only
-                f"WHERE id IN ({marks}) AND state = %s RETURNING id",
-                [states.SENDING, _db_time(), *ids, states.QUEUED],
+                f"WHERE {among} AND state = %s RETURNING id",
+                [states.SENDING, _db_time(), *params, states.QUEUED],
             )
             return sorted(row[0] for row in cursor.fetchall())
 
@@ -142,9 +163,7 @@ def _claim(lease: Lease, ids: list[int]) -> list[int]:
 def _finish(ids: list[int], **changes) -> None:
     """Commit the provider's answer for rows we handed over (a receipt may have come first)."""
     with transaction.atomic():
-        Delivery.objects.filter(pk__in=ids, state__in=(states.SENDING, states.UNKNOWN)).update(
-            **changes
-        )
+        Delivery.objects.filter(pk__in=ids, state__in=OPEN_AFTER_CALL).update(**changes)
 
 
 def _reason(exc: ChannelError, address: str = "") -> str:
@@ -175,7 +194,8 @@ def chunk_send(lease: Lease, *, sleep: Callable[[float], None] = time.sleep) -> 
         if queued:
             _send_sms(lease, rendition, queued, outcome, sleep)
     if not outcome.released and not outcome.lost:
-        _release(lease, outcome)
+        with write_gate():
+            _release(lease, outcome)
     return outcome
 
 
@@ -210,16 +230,23 @@ def _contacts(recipient_ids: list[int]) -> dict[int, dict]:
 
 
 def _queued_with_contacts(lease: Lease) -> list[tuple[int, dict]]:
-    """The chunk's queued deliveries with their decrypted contacts, in one query."""
-    deliveries, recipients = Delivery._meta.db_table, Recipient._meta.db_table
+    """The chunk's queued deliveries with their decrypted contacts (purged ones left out).
+
+    Two indexed reads (the chunk's rows, then their recipients by key) rather than a join,
+    which PostgreSQL planned as a scan of every recipient of the campaign for each chunk.
+    """
+    queued = list(_rows(lease, states.QUEUED).values_list("pk", "recipient_id"))
+    if not queued:
+        return []
+    among, params = _among("id", [rid for _, rid in queued])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT d.id, r.contact FROM {deliveries} d JOIN {recipients} r "  # noqa: S608  # nosec B608  # model tables
-            "ON r.id = d.recipient_id WHERE d.campaign_id = %s AND d.seq = %s AND d.state = %s "
-            "AND r.contact IS NOT NULL AND r.contact != '' ORDER BY d.id",
-            [lease.campaign_id, lease.seq, states.QUEUED],
+            f"SELECT id, contact FROM {Recipient._meta.db_table} WHERE {among} "  # noqa: S608  # nosec B608  # model table, placeholders only
+            "AND contact IS NOT NULL AND contact != ''",
+            params,
         )
-        rows = cursor.fetchall()
+        tokens = dict(cursor.fetchall())
+    rows = [(pk, tokens[rid]) for pk, rid in queued if rid in tokens]
     contacts = json.loads("[" + ",".join(decrypt_many([token for _, token in rows])) + "]")
     return [(pk, contact) for (pk, _), contact in zip(rows, contacts, strict=True)]
 
@@ -279,7 +306,7 @@ def _send_email(lease, rendition, outcome, sleep) -> None:
                 continue
             return
         # The answer and the chunk's release in one transaction.
-        with transaction.atomic(durable=True):
+        with _writing():
             _sent(claimed, provider="sendgrid", message_id=result.provider_message_id[:100])
             outcome.sent += len(claimed)
             _release(lease, outcome)
@@ -288,13 +315,13 @@ def _send_email(lease, rendition, outcome, sleep) -> None:
 
 def _sent(ids: list[int], *, provider: str, message_id: str) -> None:
     """`_finish` as sent, in plain SQL (a 1,000-id IN list costs the ORM more than SQLite)."""
-    table = Delivery._meta.db_table
-    marks = ", ".join(["%s"] * len(ids))
+    among, params = _among("id", ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET state = %s, provider = %s, provider_message_id = %s, "  # noqa: S608  # nosec B608  # model table, placeholders only
-            f"sent_at = %s, error = '' WHERE id IN ({marks}) AND state IN (%s, %s)",
-            [states.SENT, provider, message_id, _db_time(), *ids, states.SENDING, states.UNKNOWN],
+            f"UPDATE {Delivery._meta.db_table} SET state = %s, provider = %s, "  # noqa: S608  # nosec B608  # model table, placeholders only
+            f"provider_message_id = %s, sent_at = %s, error = '' WHERE {among} "
+            "AND state IN (%s, %s)",
+            [states.SENT, provider, message_id, _db_time(), *params, *OPEN_AFTER_CALL],
         )
 
 
