@@ -9,10 +9,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from breachdesk.api.files import FileDownloadApi
@@ -47,13 +44,6 @@ from incidents.services import parties as party_services
 from incidents.services.audit import audit_checkpoint, audit_export_lines
 
 CanView = has_perm("incidents.view_incident")
-
-
-class TokenObtainApi(ObtainAuthToken):
-    """Exchange a username and password for an API token (lockout after repeated failures)."""
-
-    throttle_classes = [AnonRateThrottle]
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # the API's JSON parser only
 
 
 def _incident(pk: int) -> Incident:

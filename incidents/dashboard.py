@@ -7,23 +7,20 @@ benchmark (bench/dashboard.py) keeps them honest on 100,000 incidents.
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
     FloatField,
     Func,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import RowNumber
 
 from incidents.models import Assessment, Incident, Obligation
 from incidents.models.obligation import ObligationStatus
@@ -173,19 +170,19 @@ class MonthCount:
 
 
 def incidents_per_month(*, now: datetime, months: int = 12) -> list[MonthCount]:
-    """Incidents recorded per calendar month (UTC), oldest first, empty months included."""
+    """Incidents recorded per calendar month (UTC), oldest first, empty months included.
+    Only the months shown are read (a range of the `incident_recent` index on `created_at`),
+    however old the register."""
     axis = _months(now, months)
-    counts = Incident.objects.aggregate(
-        **{
-            f"m{i}": Count(
-                "pk",
-                filter=Q(created_at__gte=start)
-                & (Q(created_at__lt=axis[i + 1]) if i + 1 < len(axis) else Q()),
-            )
-            for i, start in enumerate(axis)
-        }
+    rows = (
+        Incident.objects.filter(created_at__gte=axis[0])
+        .annotate(month=_month_of("created_at", axis))
+        .order_by()
+        .values("month")
+        .annotate(n=Count("pk"))
     )
-    return [MonthCount(month=m, count=counts[f"m{i}"]) for i, m in enumerate(axis)]
+    counts = {row["month"]: row["n"] for row in rows}
+    return [MonthCount(month=m, count=counts.get(i, 0)) for i, m in enumerate(axis)]
 
 
 class ElapsedSeconds(Func):
@@ -228,29 +225,39 @@ class MonthDelay:
 def authority_delay_per_month(*, now: datetime, months: int = 12) -> list[MonthDelay]:
     """Time from awareness (the clock start) to the authority notification, per month of
     notification: median and worst, in hours. One query: the database ranks the delays per
-    month and returns only the middle one or two rows of each month."""
+    month and returns only the middle one or two rows of each month. The month and the delay
+    of each filing are computed once, in a subquery, so that the windows partition by a plain
+    column (on SQLite, partitioning by the month expression itself sorted the year's filings
+    once per window and cost three times as much)."""
     axis = _months(now, months)
-    delay = ElapsedSeconds("clock_started_at", "met_at")
-    month = F("month")
-    ranked = (
+    filings = (
         Obligation.objects.filter(
             audience=AUTHORITY,
             status__in=[ObligationStatus.MET, ObligationStatus.LATE],
             met_at__gte=axis[0],
             clock_started_at__isnull=False,
         )
-        .annotate(month=_month_of("met_at", axis), delay=delay)
+        .order_by()
         .annotate(
-            rank=Window(RowNumber(), partition_by=[month], order_by=[F("delay").asc(), "id"]),
-            n=Window(Count("pk"), partition_by=[month]),
-            worst=Window(Max("delay"), partition_by=[month]),
+            month=_month_of("met_at", axis), delay=ElapsedSeconds("clock_started_at", "met_at")
         )
-        .filter(Q(rank=(F("n") + 1) / 2) | Q(rank=F("n") / 2 + 1))
-        .values_list("month", "delay", "n", "worst")
+        .values("id", "month", "delay")
     )
+    inner, params = filings.query.sql_with_params()
+    month, delay, pk = map(connection.ops.quote_name, ("month", "delay", "id"))
+    ranked = (
+        f"SELECT {month}, {delay}, n, worst FROM (SELECT {month}, {delay}, "  # noqa: S608  # nosec B608  # the ORM's SQL, constants
+        f"ROW_NUMBER() OVER (PARTITION BY {month} ORDER BY {delay}, {pk}) AS rank_in_month, "
+        f"COUNT(*) OVER (PARTITION BY {month}) AS n, "
+        f"MAX({delay}) OVER (PARTITION BY {month}) AS worst FROM ({inner}) filings) ranked "
+        "WHERE rank_in_month = (n + 1) / 2 OR rank_in_month = n / 2 + 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(ranked, params)
+        rows = cursor.fetchall()
     middle: dict[int, list[float]] = {}
     stats: dict[int, tuple[int, float]] = {}
-    for index, value, n, worst in ranked:
+    for index, value, n, worst in rows:
         middle.setdefault(index, []).append(_hours(value))
         stats[index] = (n, _hours(worst))
     result = []

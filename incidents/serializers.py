@@ -71,7 +71,9 @@ def _fact_field(name: str) -> serializers.Field:
     if kind == risk.COUNT:
         return _count()
     if kind == risk.HOURS:
-        return serializers.FloatField(min_value=0, required=False, allow_null=True)
+        return serializers.FloatField(
+            min_value=0, max_value=risk.MAX_AVAILABILITY_HOURS, required=False, allow_null=True
+        )
     return serializers.BooleanField(required=False, allow_null=True)
 
 

@@ -1,9 +1,10 @@
 from django.urls import path
 
+from breachdesk.api.tokens import TokenObtainApi
 from incidents import apis, apis_profile
 
 urlpatterns = [
-    path("auth/token/", apis.TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
     path("incidents/", apis.IncidentListCreateApi.as_view(), name="incident-list"),
     path("incidents/<int:pk>/", apis.IncidentDetailApi.as_view(), name="incident-detail"),
     path(

@@ -6,6 +6,7 @@ from functools import cache
 import pycountry
 from django.core.exceptions import ValidationError
 
+from incidents.risk.values import MAX_AVAILABILITY_HOURS
 from incidents.risk.values import TUPLE_FIELDS as LIST_VOCABULARIES
 
 # When something happened to personal data: not before computers kept it (1970), and not
@@ -161,5 +162,11 @@ def validate_incident(incident) -> None:
         "subjects", incident.subjects_count, incident.subjects_min, incident.subjects_max
     )
     validate_range("records", incident.records_count, incident.records_min, incident.records_max)
-    if incident.availability_hours is not None and incident.availability_hours < 0:
-        raise ValidationError({"availability_hours": "Must be zero or more."})
+    hours = incident.availability_hours
+    if hours is not None and not 0 <= hours <= MAX_AVAILABILITY_HOURS:
+        raise ValidationError(
+            {
+                "availability_hours": f"Must be from 0 to {MAX_AVAILABILITY_HOURS} hours "
+                '(10 years; a lasting loss is availability_impact "permanent").'
+            }
+        )

@@ -211,7 +211,7 @@ def _alerts_record(
         raw = raw_body if raw_body and len(alerts) == 1 else _encoded(alerts[index].raw)
         outcomes[index] = _alert_store(integration, alerts[index], now, raw)
     placed: dict[int, sql.AlertRow] = {}
-    opening = _IncidentOpening(integration)
+    opening = _IncidentOpening(integration, alerts=len(alerts))
     for index in order:
         row = outcomes[index].alert
         if outcomes[index].deduplicated or row.incident_id or row.status != FIRING:
@@ -237,11 +237,15 @@ class _IncidentOpening:
     integration, taken once per transaction), so related alerts that arrive together share
     one incident instead of racing to open two. Alerts that join an incident already open,
     and duplicates, never take this lock. SQLite needs none: BEGIN IMMEDIATE already
-    serialises whole transactions."""
+    serialises whole transactions, so when the delivery holds one alert nothing has changed
+    its group since the alert's upsert looked for the group's open incident (none), and
+    looking again is skipped (`recheck`)."""
 
-    def __init__(self, integration: Integration) -> None:
+    def __init__(self, integration: Integration, *, alerts: int) -> None:
         self.integration = integration
-        self.locked = not connection.features.has_select_for_update
+        serialised = not connection.features.has_select_for_update
+        self.locked = serialised
+        self.recheck = not (serialised and alerts == 1)
 
     def lock(self) -> None:
         # FOR NO KEY UPDATE: it excludes other openings but not the foreign-key checks
@@ -315,7 +319,7 @@ def _incident_place(
     group_key = _group_key(integration, incoming)
     group = _group(integration, group_key, now)
     opening.lock()
-    if group is not None and (incident := sql.group_incident(group)):
+    if group is not None and opening.recheck and (incident := sql.group_incident(group)):
         return sql.alert_set_incident(row, incident)
     # The alert that opened the incident is on its timeline (recorded with the creation, in
     # one audit append). Alerts grouped onto it later are linked (alert.incident) without a
@@ -418,6 +422,7 @@ def _incident_open(
         source=IncidentSource.ALERT,
         now=now,
         events=[(EventKind.ALERT_ATTACHED, attached)],
+        savepoint=False,  # any error rolls the whole delivery back (alerts_ingest)
     )
     enqueue_after_commit(PAGE_TASK, incident_id=incident.pk)
     return incident

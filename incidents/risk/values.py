@@ -36,6 +36,12 @@ FACT_KINDS: Mapping[str, tuple[str, tuple[str, ...]]] = MappingProxyType(
 )
 
 
+# The longest outage `availability_hours` takes: 87,600 hours (10 years). Any longer is not a
+# measured outage but a loss, which `availability_impact = "permanent"` says (ENISA's
+# availability scale ends there too); the bound keeps typos such as 1e308 out of the record.
+MAX_AVAILABILITY_HOURS = 87_600
+
+
 def facts_of_kind(kind: str) -> Mapping[str, tuple[str, ...]]:
     return MappingProxyType({name: v for name, (k, v) in FACT_KINDS.items() if k == kind})
 
@@ -99,8 +105,10 @@ class Facts:
                 raise ValueError(
                     f"availability_hours: must be a number, not {type(hours).__name__}"
                 )
-            if not math.isfinite(float(hours)) or hours < 0:
-                raise ValueError("availability_hours: must be a finite number >= 0")
+            if not math.isfinite(float(hours)) or not 0 <= hours <= MAX_AVAILABILITY_HOURS:
+                raise ValueError(
+                    f"availability_hours: must be a number from 0 to {MAX_AVAILABILITY_HOURS}"
+                )
             object.__setattr__(self, "availability_hours", float(hours))
         for name in _BOOL_FIELDS:
             value = getattr(self, name)

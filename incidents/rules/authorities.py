@@ -28,6 +28,9 @@ SCHEMA_VERSION = 1
 CODE_MAX_LENGTH = 40
 # The file's rule-level notes (rule id -> why), besides the authority entries.
 NOTE_SECTIONS = ("choose_one", "one_stop_shop", "known_gaps", "representative")
+# Country -> why its private controllers answer to the DPA of their Land (the GDPR resolver
+# never names that country's national DPA for them).
+LAND_SECTION = "land_authorities"
 _CODE_RE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]+)*$")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 
@@ -144,6 +147,7 @@ class Registry:
     one_stop_shop: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     known_gaps: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     representative: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    land_authorities: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         by_code = {e.code: e for e in self.entries}
@@ -155,7 +159,7 @@ class Registry:
         object.__setattr__(
             self, "_by_rule", MappingProxyType({k: tuple(v) for k, v in by_rule.items()})
         )
-        for name in NOTE_SECTIONS:
+        for name in (*NOTE_SECTIONS, LAND_SECTION):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def __hash__(self) -> int:
@@ -251,6 +255,18 @@ def check_authorities(document: Mapping[str, Any], rule_ids: Iterable[str] = ())
         for rule_id in notes:
             if known and rule_id not in known:
                 problems.append(f"{section}: unknown rule id {rule_id!r}")
+    lands = document.get(LAND_SECTION, {})
+    if not isinstance(lands, dict):
+        problems.append(f"{LAND_SECTION}: must be an object (country -> reason)")
+        lands = {}
+    for country in lands:
+        if not any(
+            isinstance(raw, dict)
+            and raw.get("kind") == "dpa"
+            and str(raw.get("jurisdiction", "")).startswith(f"{country}-")
+            for raw in entries
+        ):
+            problems.append(f"{LAND_SECTION}: {country!r} has no Land DPA in the registry")
     return problems
 
 
@@ -262,7 +278,8 @@ def read_document(path: Path = AUTHORITIES_FILE) -> dict[str, Any]:
 @cache
 def _notes(path: Path, signature: tuple[int, int]) -> dict[str, Mapping[str, str]]:
     document = read_document(path)
-    return {name: MappingProxyType(dict(document.get(name, {}))) for name in NOTE_SECTIONS}
+    sections = (*NOTE_SECTIONS, LAND_SECTION)
+    return {name: MappingProxyType(dict(document.get(name, {}))) for name in sections}
 
 
 def rule_notes(path: Path = AUTHORITIES_FILE) -> dict[str, Mapping[str, str]]:
@@ -276,7 +293,7 @@ def registry_from(document: Mapping[str, Any]) -> Registry:
     """A Registry from a parsed document (call `check_authorities` first)."""
     return Registry(
         entries=tuple(AuthorityEntry.from_dict(raw) for raw in document["authorities"]),
-        **{name: document.get(name, {}) for name in NOTE_SECTIONS},
+        **{name: document.get(name, {}) for name in (*NOTE_SECTIONS, LAND_SECTION)},
     )
 
 

@@ -62,6 +62,8 @@ class Resolution:
     basis: str
     reason: str
     recipient: str = ""  # who to tell, in words, when no code could be named
+    # A further recipient in words, besides `codes`: a German Land DPA the DPO must choose.
+    to_choose: str = ""
 
 
 def _primary(entries: list[AuthorityEntry]) -> AuthorityEntry | None:
@@ -82,6 +84,35 @@ def _dpa_for(registry: Registry, country: str, codes: Iterable[str]) -> list[Aut
         return chosen
     national = _primary(registry.in_jurisdiction(country, "dpa"))
     return [national] if national else []
+
+
+def _land_to_choose(country: str) -> str:
+    return (
+        f"A Land data-protection authority of {regions.region_name(country)} (BDSG §40): choose "
+        "the one of the Land of the organisation's establishment or representative (set it as "
+        "the lead authority, e.g. DE-BE)"
+    )
+
+
+def _gdpr_dpa(
+    registry: Registry, country: str, affected: Iterable[str], lead: AuthorityEntry | None
+) -> list[AuthorityEntry]:
+    """`_dpa_for`, except where private controllers answer to a Land DPA (registry
+    `land_authorities`): the organisation's recorded Land DPA (its lead authority), else the
+    Land where affected people live, else none (the DPO chooses; never the federal DPA)."""
+    if country not in registry.land_authorities:
+        return _dpa_for(registry, country, affected)
+    if lead is not None and lead.kind == "dpa" and lead.jurisdiction.startswith(f"{country}-"):
+        return [lead]
+    subdivisions = [c for c in affected if "-" in c and regions.country_of(c) == country]
+    return _dpa_for(registry, country, subdivisions) if subdivisions else []
+
+
+def _land_note(registry: Registry, country: str) -> str:
+    if not country:
+        return ""
+    why = registry.land_authorities[country]
+    return f" {country}: no Land recorded, the DPO chooses the Land DPA. {why}"
 
 
 def _unique(entries: Iterable[AuthorityEntry]) -> tuple[str, ...]:
@@ -139,28 +170,41 @@ def _one_stop_shop(
     elif lead_authority and not established:
         ignored = f" Lead authority {lead_authority} is ignored: no one-stop-shop applies."
     if established and org_country in eea:
-        entries = _dpa_for(registry, org_country, ())
+        entries = _gdpr_dpa(registry, org_country, (), None)
         codes = _unique(entries)
+        choose = "" if codes or org_country not in registry.land_authorities else org_country
         return Resolution(
             codes,
             EACH,
             "main_establishment" if codes else "unresolved",
             f"Authority of the main establishment in {org_country}: "
             f"{_names(registry, codes) or 'none in the registry'}. "
-            f"Set lead_authority to name the lead (or Land) authority.{ignored} {why}",
+            f"Set lead_authority to name the lead (or Land) authority.{ignored}"
+            f"{_land_note(registry, choose)} {why}",
+            _land_to_choose(choose) if choose else "",
         )
     countries, phrase = _group_countries(
         eea, org_country=org_country, established=established, affected=affected
     )
-    entries = [e for c in countries for e in _dpa_for(registry, c, affected)]
+    entries, choose = [], ""
+    for country in countries:
+        found = _gdpr_dpa(registry, country, affected, lead)
+        entries += found
+        if not found and country in registry.land_authorities:
+            choose = country
     codes = _unique(entries)
+    if lead is not None and lead.code in codes:
+        ignored = f" Lead authority {lead.code} is named as its Land's DPA (no one-stop-shop)."
+    to_choose = _land_to_choose(choose) if choose else ""
     return Resolution(
         codes,
         EACH,
-        "member_states" if codes else "unresolved",
+        "member_states" if codes or choose else "unresolved",
         f"One authority per concerned member state ({phrase}): "
         f"{_names(registry, codes) or 'no affected people in an EU/EEA member state recorded'}."
-        f"{ignored} {why}",
+        f"{ignored}{_land_note(registry, choose)} {why}",
+        to_choose if not codes else "",
+        to_choose if codes else "",
     )
 
 

@@ -83,20 +83,27 @@ OBLIGATION_INPUTS = frozenset(
 MANY_FIELDS = ("controllers",)
 
 
-def _next_reference(now: datetime) -> str:
-    """The year's next number: one `UPDATE ... RETURNING` (it takes the row lock itself; the
-    year's first incident creates the row)."""
+def _next_reference(now: datetime) -> tuple[str, str | None]:
+    """The year's next number and the organisation's role, in one `UPDATE ... RETURNING`
+    (it takes the row lock itself; the year's first incident creates the row)."""
     table, last, year = map(
         connection.ops.quote_name, (ReferenceCounter._meta.db_table, "last", "year")
     )
-    # Names from the model (and the database quoting them); the year is a parameter.
-    bump = f"UPDATE {table} SET {last} = {last} + 1 WHERE {year} = %s RETURNING {last}"  # noqa: S608  # nosec B608  # names
+    meta = Organization._meta
+    org, role, pk = map(
+        connection.ops.quote_name, (meta.db_table, meta.get_field("role").column, meta.pk.column)
+    )
+    # Names from the models (and the database quoting them); the year is a parameter.
+    bump = (
+        f"UPDATE {table} SET {last} = {last} + 1 WHERE {year} = %s "  # noqa: S608  # nosec B608  # names
+        f"RETURNING {last}, (SELECT {role} FROM {org} ORDER BY {pk} LIMIT 1)"
+    )
     for _ in range(2):
         with connection.cursor() as cursor:
             cursor.execute(bump, [now.year])
             row = cursor.fetchone()
         if row is not None:
-            return f"BD-{now.year}-{row[0]:04d}"
+            return f"BD-{now.year}-{row[0]:04d}", row[1]
         ReferenceCounter.objects.get_or_create(year=now.year)
     raise RuntimeError(f"The reference counter of {now.year} could not be created.")
 
@@ -158,8 +165,8 @@ def _check_parties(incident: Incident, controllers: list[Party] | None) -> None:
         )
 
 
-def _default_role(source: str) -> str:
-    role = Organization.objects.order_by("pk").values_list("role", flat=True).first()
+def _default_role(role: str | None, source: str) -> str:
+    """The incident's role from the organisation's (None: no organisation yet)."""
     if role is None or role == OrgRole.CONTROLLER:
         return IncidentRole.CONTROLLER
     if role == OrgRole.PROCESSOR:
@@ -223,7 +230,6 @@ def _check_fields(data: dict[str, Any], verb: str) -> None:
         raise InvalidInput(f"{field} cannot be {verb} on an incident.", field=field)
 
 
-@transaction.atomic
 def incident_create(
     *,
     actor: Actor,
@@ -231,10 +237,25 @@ def incident_create(
     source: str = IncidentSource.MANUAL,
     now: datetime | None = None,
     events: Sequence[tuple[str, dict[str, Any]]] = (),
+    savepoint: bool = True,
 ) -> Incident:
     """Record a new (suspected) breach in triage; starts clocks if awareness is known.
     `events` (kind, payload) go on the new incident's timeline after its creation, on the
-    same audit append (e.g. the alert that opened it)."""
+    same audit append (e.g. the alert that opened it). `savepoint=False` spares the
+    SAVEPOINT and RELEASE round trips to a caller whose transaction rolls back whole on any
+    error (alert intake): a failure here then leaves that transaction unusable."""
+    with transaction.atomic(savepoint=savepoint):
+        return _incident_create(actor=actor, data=data, source=source, now=now, events=events)
+
+
+def _incident_create(
+    *,
+    actor: Actor,
+    data: dict[str, Any],
+    source: str,
+    now: datetime | None,
+    events: Sequence[tuple[str, dict[str, Any]]],
+) -> Incident:
     now = aware_utc(now or now_utc())
     _check_fields(data, "set")
     incident = Incident(
@@ -251,11 +272,11 @@ def incident_create(
             setattr(incident, field, _normalise(field, value))
     if not incident.title:
         raise InvalidInput("title is required.", field="title")
+    incident.reference, org_role = _next_reference(now)
     if not data.get("role"):
-        incident.role = _default_role(source)
+        incident.role = _default_role(org_role, source)
     _check_parties(incident, controllers)
     _awareness_from_source(incident)
-    incident.reference = _next_reference(now)
     _save_validated(incident, now, None)
     if controllers:
         incident.controllers.set(controllers)

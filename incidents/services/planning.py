@@ -113,6 +113,16 @@ def _authority(entry: AuthorityEntry) -> dict[str, str]:
     return {"code": entry.code, "name": entry.name, "url": entry.report_url}
 
 
+def _each(entry: AuthorityEntry) -> Recipient:
+    """One copy of a duty per authority (each must be told)."""
+    return Recipient(
+        key=f"authority:{entry.code}",
+        label=entry.name,
+        authority=_authority(entry),
+        jurisdiction=entry.jurisdiction,
+    )
+
+
 def authority_recipients(
     rule: rules_engine.Rule,
     incident: Incident,
@@ -138,6 +148,9 @@ def authority_recipients(
     entries = [e for e in (registry.get(code) for code in resolution.codes) if e is not None]
     if not entries:
         return [Recipient(label=resolution.recipient)], resolution.reason
+    if resolution.to_choose:  # a Land DPA the DPO must pick, besides the named authorities
+        choose = Recipient(key="authority:choose", label=resolution.to_choose)
+        return [*(_each(e) for e in entries), choose], resolution.reason
     if resolution.mode == ONE_OF and len(entries) > 1:
         names = ", ".join(e.name for e in entries)
         return [Recipient(label=f"One of: {names} (the one that supervises you)")], (
@@ -150,15 +163,7 @@ def authority_recipients(
                 label=entry.name, authority=_authority(entry), jurisdiction=entry.jurisdiction
             )
         ], resolution.reason
-    return [
-        Recipient(
-            key=f"authority:{entry.code}",
-            label=entry.name,
-            authority=_authority(entry),
-            jurisdiction=entry.jurisdiction,
-        )
-        for entry in entries
-    ], resolution.reason
+    return [_each(entry) for entry in entries], resolution.reason
 
 
 _registry_cache: dict[tuple, Registry] = {}

@@ -1,4 +1,4 @@
-"""Campaign services: create, import, start, work, complete (with evidence), retry, purge."""
+"""Campaign services: create, import, start, work, retry, purge (completing: completion.py)."""
 
 import logging
 import time
@@ -10,7 +10,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count
 from django_q.tasks import async_task
 
 from breachdesk.errors import DomainError, InvalidInput
@@ -21,10 +21,10 @@ from incidents.models.obligation import ObligationStatus
 from incidents.services.audit import audit_append
 from incidents.services.events import Actor, actor_label, event_record
 from incidents.services.incidents import incident_update
-from incidents.services.obligations import obligation_meet
 from incidents.validation import residents_total
 from notifications import delivery as states
 from notifications.campaigns import importing
+from notifications.campaigns.completion import campaign_complete_if_done
 from notifications.campaigns.content import rendition_for
 from notifications.campaigns.rows import language_code
 from notifications.campaigns.sending import ChunkOutcome, chunk_lease, chunk_send, leasable
@@ -35,7 +35,6 @@ from notifications.notices.models import Notice, NoticeVersion
 
 logger = logging.getLogger(__name__)
 WORK_TASK = "notifications.tasks.campaign_work"
-OPEN_STATES = (states.QUEUED, states.SENDING, states.UNKNOWN)
 
 
 def _campaign(campaign_id: int, *, lock: bool = False) -> Campaign:
@@ -328,14 +327,22 @@ def campaign_start(*, campaign_id: int, actor: Actor, now: datetime | None = Non
         _approved_version(campaign.notice_version_id, incident_id=campaign.incident_id)
     created = deliveries_create(campaign)
     campaign.status, campaign.started_at = Status.SENDING, now
-    duties = campaign.incident.obligations.filter(
-        audience="individuals", status=ObligationStatus.PENDING
+    # Only a notice a DPO approved can meet a duty, and only the duties it serves: the
+    # California text does not meet Massachusetts' duty, whose notice may not say what
+    # California's must. A campaign with its own content sends, but meets none.
+    campaign.obligation_ids = (
+        list(
+            campaign.incident.obligations.filter(
+                audience="individuals",
+                status=ObligationStatus.PENDING,
+                notices__versions=campaign.notice_version_id,
+            )
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+        if campaign.notice_version_id
+        else []
     )
-    if campaign.notice_version_id:
-        # A notice variant serves its own obligations only: the California text does not
-        # meet Massachusetts' duty, whose notice may not say what California's must.
-        duties = duties.filter(notices__versions=campaign.notice_version_id)
-    campaign.obligation_ids = list(duties.values_list("pk", flat=True).distinct())
     campaign.save(update_fields=["status", "started_at", "obligation_ids"])
     event_record(
         incident=campaign.incident,
@@ -387,100 +394,6 @@ def campaign_work(
             progress(outcome)
     campaign_complete_if_done(campaign_id=campaign_id)
     return totals
-
-
-# --- completing ----------------------------------------------------------------------------------
-
-
-def campaign_stats(campaign_id: int) -> dict[str, dict[str, int]]:
-    rows = (
-        Delivery.objects.filter(campaign_id=campaign_id)
-        .values_list("channel", "state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    stats: dict[str, dict[str, int]] = {}
-    for channel, state, n in rows:
-        stats.setdefault(channel, {})[state] = n
-    return stats
-
-
-def campaign_complete_if_done(*, campaign_id: int) -> bool:
-    """Complete the campaign when no delivery is queued, in flight or unknown."""
-    if Delivery.objects.filter(campaign_id=campaign_id, state__in=OPEN_STATES).exists():
-        return False
-    if not Campaign.objects.filter(pk=campaign_id, status=Status.SENDING).exists():
-        return False
-    return campaign_complete(campaign_id=campaign_id)
-
-
-@transaction.atomic(durable=True)
-def campaign_complete(*, campaign_id: int, now: datetime | None = None) -> bool:
-    """Record the evidence, meet the individuals obligations and land on the timeline."""
-    now = aware_utc(now or now_utc())
-    campaign = _campaign(campaign_id, lock=True)
-    if campaign.status != Status.SENDING:
-        return False
-    deliveries = Delivery.objects.filter(campaign=campaign)
-    times = deliveries.aggregate(first=Min("sent_at"), last=Max("sent_at"))
-    stats = campaign_stats(campaign.pk)
-    reached = deliveries.filter(state__in=states.ACCEPTED).values("recipient").distinct().count()
-    failures = {
-        state: sum(s.get(state, 0) for s in stats.values())
-        for state in (states.FAILED, states.BOUNCED)
-    }
-    evidence = {
-        "campaign": campaign.pk,
-        "recipients": campaign.recipients_count,
-        "recipients_reached": reached,
-        "deliveries": stats,
-        "failures": failures,
-        "first_sent_at": iso(times["first"]),
-        "last_sent_at": iso(times["last"]),
-        "duplicates_dropped": campaign.duplicates_count,
-        "rows_rejected": campaign.rejected_count,
-        "regions": campaign.region_counts,
-    }
-    campaign.status, campaign.completed_at = Status.COMPLETED, now
-    campaign.first_sent_at, campaign.last_sent_at = times["first"], times["last"]
-    campaign.stats, campaign.evidence = stats, evidence
-    campaign.save(
-        update_fields=[
-            "status",
-            "completed_at",
-            "first_sent_at",
-            "last_sent_at",
-            "stats",
-            "evidence",
-        ]
-    )
-    event_record(
-        incident=campaign.incident,
-        kind=EventKind.NOTICE_CAMPAIGN_COMPLETED,
-        actor="system",
-        now=now,
-        payload=evidence,
-    )
-    met_at = times["last"] or now
-    for obligation in campaign.incident.obligations.filter(
-        pk__in=campaign.obligation_ids, status=ObligationStatus.PENDING
-    ):
-        if obligation.due_at and met_at > obligation.due_at:
-            continue  # late: a DPO records it with the reason for the delay (Art. 34)
-        obligation_meet(
-            obligation_id=obligation.pk,
-            actor="system",
-            met_at=min(met_at, now),
-            evidence={
-                # How the duty was met (channel, recipient, reference): the campaign itself;
-                # its full evidence is on the campaign and the timeline event.
-                "channel": "email" if "email" in (campaign.channels or []) else "sms",
-                "recipient": f"{reached} of {campaign.recipients_count} affected people",
-                "reference": f"notice campaign {campaign.pk}",
-            },
-            now=now,
-        )
-    return True
 
 
 # --- retry, sweep, purge -------------------------------------------------------------------------

@@ -25,8 +25,8 @@ from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.models import AuditEntry, AuditHead, Incident
 from incidents.services.audit import audit_append, canonical, entry_hash
 from incidents.services.events import Actor, actor_label
+from notifications.campaigns.completion import campaign_stats
 from notifications.campaigns.models import OutboundMessage
-from notifications.campaigns.services import campaign_stats
 from notifications.filings import render
 from notifications.filings.correspondence import correspondence_out
 from notifications.filings.digest import content_hash

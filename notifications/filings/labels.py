@@ -14,6 +14,10 @@ LANGUAGES: tuple[str, ...] = tuple(_DATA["languages"])
 ELEMENT_CODES: frozenset[str] = frozenset(
     code for code, element in catalogue().items() if element.kind == "content"
 )
+# The elements whose value is a string (elements.toml `value`, "text" by default).
+TEXT_ELEMENTS: frozenset[str] = frozenset(
+    code for code in ELEMENT_CODES if catalogue()[code].value == "text"
+)
 DEFAULT_LANGUAGE = "en"
 
 # Where the registry has no entry for the recipient: the official language of the authorities

@@ -45,6 +45,9 @@ def _check_elements(content: dict[str, Any]) -> None:
             known=sorted(labels.ELEMENT_CODES),
         )
     for code, value in content.items():
+        if code in labels.TEXT_ELEMENTS and value is not None and not isinstance(value, str):
+            field = f"content.{code}"
+            raise InvalidInput(f"{field} must be text (a string) or null.", field=field)
         if isinstance(value, dict):
             _check_object(code, value)
 

@@ -229,12 +229,18 @@ def test_bad_input_names_the_field(api, assessed):
         ({"approx_subjects": {"count": "many"}}, "content.approx_subjects.count"),
         ({"approx_records": {"min": -5, "max": 10}}, "content.approx_records.min"),
         ({"approx_subjects": {"count": True}}, "content.approx_subjects.count"),
+        # Text elements take a string (or null), never a number, list, object or boolean.
+        ({"what_happened": 123}, "content.what_happened"),
+        ({"measures_taken": ["Reset passwords"]}, "content.measures_taken"),
+        ({"dpo_contact": {"name": "DPO"}}, "content.dpo_contact"),
+        ({"risk_rationale": True}, "content.risk_rationale"),
+        ({"likely_consequences": 1.5}, "content.likely_consequences"),
     ],
 )
 def test_element_objects_the_renditions_read_are_checked_when_written(
     api, assessed, content, field
 ):
-    """A timestamp or a count that is not one is a 400 naming it, not a 500 at render."""
+    """A timestamp, count or text that is not one is a 400 naming it, not a 500 at render."""
     with time_machine.travel(DAY_TWO, tick=False):
         initial = draft(api, assessed["id"], "eu-gdpr-33-1-sa", "initial")
         url = f"/api/v1/filings/{initial['id']}/"
@@ -243,6 +249,18 @@ def test_element_objects_the_renditions_read_are_checked_when_written(
         assert edit.json()["field"] == field
         assert api["analyst"].get(url).json()["version"] == initial["version"]
         assert api["analyst"].get(f"{url}render/?output=html").status_code == 200
+
+
+@pytest.mark.django_db
+def test_text_elements_still_take_strings_and_null(api, assessed):
+    with time_machine.travel(DAY_TWO, tick=False):
+        initial = draft(api, assessed["id"], "eu-gdpr-33-1-sa", "initial")
+        url = f"/api/v1/filings/{initial['id']}/"
+        cleared = api["analyst"].patch(url, {"content": {"what_happened": None}}, format="json")
+        written = api["analyst"].patch(url, {"content": {"what_happened": "As written."}}, "json")
+    assert cleared.status_code == 200, cleared.json()
+    assert written.status_code == 200, written.json()
+    assert written.json()["content"]["what_happened"] == "As written."
 
 
 @pytest.mark.django_db

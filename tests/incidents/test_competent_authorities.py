@@ -74,3 +74,27 @@ def test_national_specifics_attach_to_the_duty_they_qualify(api, org):
     assert [s["rule"] for s in specifics] == ["cy-gdpr-33-commissioner"]
     assert "commissioner@dataprotection.gov.cy" in specifics[0]["recipient"]
     assert rows["FR-CNIL"]["national_specifics"] == []
+
+
+@pytest.mark.django_db
+def test_people_in_germany_get_a_land_authority_to_choose_never_the_bfdi(api, org):
+    """BDSG §40: private controllers answer to a Land DPA; the BfDI supervises federal bodies."""
+    Organization.objects.update(
+        country="US", lead_authority="", has_eu_establishment=False, legal_name="Vendor Inc."
+    )
+    pk = create(api, countries=["DE", "FR"])
+    rows = {r["recipient_key"]: r for r in authority_rows(api, pk)}
+    assert set(rows) == {"authority:FR-CNIL", "authority:choose"}
+    choose = rows["authority:choose"]
+    assert choose["recipient_authority"] is None
+    assert "Land data-protection authority" in choose["recipient"]
+    assert "BDSG §40" in choose["status_reason"]
+    assert choose["due_at"] == "2026-06-04T07:00:00Z"
+    alone = create(api, countries=["DE"])
+    (row,) = authority_rows(api, alone)
+    assert row["recipient_authority"] is None
+    assert "choose" in row["recipient"]
+    Organization.objects.update(lead_authority="DE-HH")  # the Land of its representative
+    recorded = create(api, countries=["DE"])
+    (row,) = authority_rows(api, recorded)
+    assert row["recipient_authority"]["code"] == "DE-HH"

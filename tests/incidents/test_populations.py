@@ -2,6 +2,9 @@
 numbers are refused (issue 10, item 12)."""
 
 import pytest
+from django.core.exceptions import ValidationError
+
+from incidents.services.incidents import incident_create
 
 URL = "/api/v1/incidents/"
 pytestmark = pytest.mark.django_db
@@ -45,12 +48,26 @@ def test_subjects_count_below_the_residents_counted_is_refused(api, org):
         ({"subjects_count": 10**11}, "subjects_count"),
         ({"subjects_max": 10**11}, "subjects_max"),
         ({"records_count": 10**16}, "records_count"),
+        ({"availability_hours": 1e308}, "availability_hours"),
+        ({"availability_hours": 87_600.5}, "availability_hours"),
     ],
 )
 def test_absurd_numbers_are_refused(api, org, data, field):
     response = api["dpo"].post(URL, {"title": "x", **data})
     assert response.status_code == 400, response.json()
     assert field in response.json()["errors"]
+
+
+def test_availability_hours_are_bounded_at_ten_years_through_api_and_services(api, org, dpo):
+    created = api["dpo"].post(URL, {"title": "x", "availability_hours": 87_600})
+    assert created.status_code == 201, created.json()
+    patched = api["dpo"].patch(f"{URL}{created.json()['id']}/", {"availability_hours": 1e308})
+    assert patched.status_code == 400, patched.json()
+    assert "availability_hours" in patched.json()["errors"]
+    assert api["dpo"].get(f"{URL}{created.json()['id']}/").json()["availability_hours"] == 87_600
+    with pytest.raises(ValidationError) as refused:
+        incident_create(actor=dpo, data={"title": "y", "availability_hours": 1e308})
+    assert "availability_hours" in refused.value.message_dict
 
 
 def test_updating_residents_keeps_countries_in_step(api, org):

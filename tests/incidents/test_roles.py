@@ -186,7 +186,7 @@ MATRIX = [
 ]
 # Operations that users' roles do not govern: what authenticates them, and their tests.
 OTHER_AUTH = {
-    "POST /api/v1/auth/token/": "username and password (test_token_endpoint_issues_tokens_...)",
+    "POST /api/v1/auth/token/": "password, + otp_code for dpo/admin (test_token_second_factor)",
     "POST /api/v1/alerts/{source}/": "the integration's token (tests/intake/test_intake_api.py)",
     "GET /api/v1/calendar/{token}.ics": "the feed secret (tests/notifications/test_calendar_api)",
     "POST /api/v1/receipts/sendgrid/": "SendGrid's signature (tests/notifications/test_receipts)",

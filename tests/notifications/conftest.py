@@ -14,8 +14,11 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from incidents.models import Incident, Obligation, Organization
-from incidents.services.incidents import incident_create
+from incidents.services.incidents import incident_create, incident_update
 from incidents.services.obligations import obligation_waive
+from notifications.notices.models import Notice
+from notifications.notices.services import notice_approve, notice_draft
+from tests.conftest import make_user as make_role_user
 from tests.notifications.fakes import FakeSendGrid, FakeTwilio
 
 AWARE_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -160,6 +163,30 @@ def ca_breach(db, assignee, us_org) -> Incident:
         },
         now=CA_AWARE + timedelta(minutes=5),
     )
+
+
+def approved_notice(incident: Incident, actor, *, residents: dict[str, int]) -> Notice:
+    """The incident's notice to its people, approved by a DPO, for a population the incident
+    now states as `residents` (a campaign reaching them all meets the duties it serves)."""
+    at = CA_AWARE + timedelta(minutes=10)
+    incident_update(
+        incident_id=incident.pk,
+        actor=actor,
+        changes={
+            "residents": residents,
+            "subjects_count": sum(residents.values()),
+            "data_categories": ["contact", "credentials"],
+            "occurred_from": CA_AWARE - timedelta(days=2),
+            "occurred_to": CA_AWARE - timedelta(days=1),
+        },
+        now=at,
+    )
+    [notice] = notice_draft(incident_id=incident.pk, actor=actor, now=at)
+    notice_approve(
+        notice_id=notice.pk, actor=make_role_user("dpo", "notice-dpo"), version=1, now=at
+    )
+    notice.refresh_from_db()
+    return notice
 
 
 CONTENT = {

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from notifications.campaigns import services
 from notifications.models import Campaign, Delivery
 from tests.conftest import sign_in_verified
-from tests.notifications.conftest import CA_AWARE, CONTENT
+from tests.notifications.conftest import CA_AWARE, approved_notice
 
 LATER = CA_AWARE + timedelta(hours=1)
 
@@ -23,12 +23,14 @@ def admin_client(client, db):
 
 @pytest.fixture
 def draft(ca_breach, assignee) -> Campaign:
+    """A draft on the approved notice for the one Californian the incident states."""
+    notice = approved_notice(ca_breach, assignee, residents={"US-CA": 1})
     campaign = services.campaign_create(
-        incident_id=ca_breach.pk, actor=assignee, name="N", channels=["email"], content=CONTENT
+        incident_id=ca_breach.pk, actor=assignee, name="N", channels=["email"], notice_id=notice.pk
     )
     services.campaign_import_rows(
         campaign_id=campaign.pk,
-        rows=[{"email": "hidden.person@example.com", "name": "Hidden Person"}],
+        rows=[{"email": "hidden.person@example.com", "name": "Hidden Person", "region": "US-CA"}],
         actor=assignee,
     )
     return campaign
@@ -51,6 +53,7 @@ def test_start_action_sends_and_pages_never_show_contacts(
     assert b"Started 1 campaign" in response.content
     draft.refresh_from_db()
     assert draft.status == "completed"
+    assert draft.incident.obligations.get(rule_code="us-ca-1798-82-individuals").status == "met"
     delivery = Delivery.objects.get()
     for url in (
         "/admin/notifications/campaign/",
@@ -88,4 +91,7 @@ def test_a_campaign_finished_after_the_deadline_leaves_the_duty_to_a_dpo(
     duty.refresh_from_db()
     assert draft.status == "completed"
     assert duty.status == "pending"  # late: the reason for the delay is a person's to give
+    [row] = draft.evidence["duties"]
+    assert (row["met"], row["reached"], row["stated"]) == (False, 1, 1)
+    assert "after the deadline" in row["reason"]
     assert ca_breach.events.filter(kind="notice_campaign_completed").exists()

@@ -16,7 +16,7 @@ from notifications.channels import ChannelError
 from notifications.channels.sendgrid_email import SendGridEmailChannel
 from notifications.models import Campaign, Delivery, Recipient, SendChunk
 from tests.conftest import client_for, make_user
-from tests.notifications.conftest import CA_AWARE, CONTENT, TWILIO_FROM
+from tests.notifications.conftest import CA_AWARE, CONTENT, TWILIO_FROM, approved_notice
 from tests.notifications.fakes import FakeSendGrid
 
 LATER = CA_AWARE + timedelta(hours=2)
@@ -35,13 +35,14 @@ def people(n: int, *, start: int = 0, **extra) -> list[dict]:
     ]
 
 
-def prepared(incident, actor, rows, channels=("email",)) -> Campaign:
+def prepared(incident, actor, rows, channels=("email",), notice=None) -> Campaign:
+    """A draft with its own content, or on an approved `notice` (only that can meet duties)."""
     campaign = services.campaign_create(
         incident_id=incident.pk,
         actor=actor,
         name="Notice",
         channels=list(channels),
-        content=CONTENT,
+        **({"notice_id": notice.pk} if notice else {"content": CONTENT}),
     )
     services.campaign_import_rows(campaign_id=campaign.pk, rows=rows, actor=actor)
     return campaign
@@ -68,22 +69,38 @@ def _fast_backoff(settings):
 def test_outbox_default_sends_once_completes_and_meets_the_individuals_obligation(
     ca_breach, assignee, django_capture_on_commit_callbacks
 ):
-    campaign = prepared(ca_breach, assignee, [*people(5), {"phone": "+14155552671"}])
+    # The incident states the 6 Californians the list reaches (one by SMS only).
+    notice = approved_notice(ca_breach, assignee, residents={"US-CA": 6})
+    rows = [*people(5), {"phone": "+14155552671", "region": "US-CA"}]
+    campaign = prepared(ca_breach, assignee, rows, channels=("email", "sms"), notice=notice)
     with time_machine.travel(LATER, tick=False):
         campaign = start(campaign, assignee, django_capture_on_commit_callbacks)
     assert campaign.status == "completed"
-    assert by_state(campaign) == {"sent": 5}  # the phone-only person has no e-mail delivery
-    assert Delivery.objects.filter(provider="outbox").count() == 5
+    assert by_state(campaign) == {"sent": 6}
+    # the phone-only person has no e-mail delivery
+    assert Delivery.objects.filter(channel="email").count() == 5
+    assert Delivery.objects.filter(provider="outbox").count() == 6
     evidence = campaign.evidence
     assert evidence["recipients"] == 6
-    assert evidence["recipients_reached"] == 5
+    assert evidence["recipients_reached"] == 6
     assert evidence["first_sent_at"] == evidence["last_sent_at"] == "2026-05-04T11:30:00Z"
     assert evidence["failures"] == {"failed": 0, "bounced": 0}
     duty = ca_breach.obligations.get(rule_code="us-ca-1798-82-individuals")
     assert duty.status == "met"
     assert duty.evidence["reference"] == f"notice campaign {campaign.pk}"
+    assert duty.evidence["campaign"] == campaign.pk
     assert duty.evidence["channel"] in ("email", "sms")
-    assert "affected people" in duty.evidence["recipient"]
+    assert duty.evidence["recipient"] == "6 of 6 affected people reached"
+    assert evidence["duties"] == [
+        {
+            "obligation": duty.pk,
+            "rule": "us-ca-1798-82-individuals",
+            "reached": 6,
+            "stated": 6,
+            "met": True,
+            "reason": "reached 6 of 6 stated",
+        }
+    ]
     kinds = list(ca_breach.events.values_list("kind", flat=True))
     assert "notice_campaign_started" in kinds
     assert "notice_campaign_completed" in kinds
@@ -143,7 +160,9 @@ def test_429_and_500_are_retried_after_a_backoff_without_duplicates(
 def test_permanent_error_fails_with_the_providers_reason_and_can_be_retried_or_lettered(
     ca_breach, assignee, sendgrid, django_capture_on_commit_callbacks
 ):
-    campaign = prepared(ca_breach, assignee, [*people(2), {"address": "1 Main St", "name": "Z"}])
+    notice = approved_notice(ca_breach, assignee, residents={"US-CA": 2})
+    rows = [*people(2), {"address": "1 Main St", "name": "Z"}]
+    campaign = prepared(ca_breach, assignee, rows, notice=notice)
     sendgrid.reply_next(400, sendgrid.error(400, "The from address is not verified.", "from"))
     with time_machine.travel(LATER, tick=False):
         campaign = start(campaign, assignee, django_capture_on_commit_callbacks)
@@ -152,7 +171,11 @@ def test_permanent_error_fails_with_the_providers_reason_and_can_be_retried_or_l
     assert "from: The from address is not verified." in Delivery.objects.first().error
     assert campaign.evidence["failures"] == {"failed": 2, "bounced": 0}
     duty = ca_breach.obligations.get(rule_code="us-ca-1798-82-individuals")
-    assert duty.status == "met"  # the notice went out; failures are in the evidence
+    assert duty.status == "pending"  # nobody was reached: the duty is not met
+    # The list has a 3rd person (a letter): the incident now states 3 affected people.
+    [open_duty] = campaign.evidence["duties"]
+    assert (open_duty["met"], open_duty["reached"], open_duty["stated"]) == (False, 0, 3)
+    assert "reached 0 of 3 stated" in open_duty["reason"]
 
     dpo = make_user("dpo")
     letters = client_for(dpo).get(f"/api/v1/campaigns/{campaign.pk}/letters.csv")
@@ -171,7 +194,10 @@ def test_permanent_error_fails_with_the_providers_reason_and_can_be_retried_or_l
         == 403
     )
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(LATER + timedelta(hours=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = client_for(dpo).post(
             f"/api/v1/campaigns/{campaign.pk}/retry/", {"states": ["failed"]}, format="json"
         )
@@ -179,6 +205,12 @@ def test_permanent_error_fails_with_the_providers_reason_and_can_be_retried_or_l
     campaign.refresh_from_db()
     assert by_state(campaign) == {"sent": 2}
     assert len(sendgrid.received) == 2
+    # Completed again, it reached the two with an e-mail; the letter is still to go: a DPO
+    # meets the duty once it went (by hand, with evidence).
+    assert campaign.status == "completed"
+    duty.refresh_from_db()
+    assert duty.status == "pending"
+    assert "reached 2 of 3 stated" in campaign.evidence["duties"][0]["reason"]
 
 
 @pytest.mark.django_db

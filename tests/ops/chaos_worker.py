@@ -39,11 +39,13 @@ H = timedelta(hours=1)
 
 def _setup(recipients: int, duties: int, lead_seconds: float, spacing: float) -> dict:
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
 
     from incidents.models import Obligation, Organization
     from incidents.services.incidents import incident_create
     from incidents.services.obligations import obligation_waive
     from notifications.campaigns import services
+    from notifications.notices.services import notice_approve, notice_draft
 
     user = get_user_model().objects.create_user(
         username="alice", email="alice@example.test", first_name="Alice"
@@ -55,23 +57,34 @@ def _setup(recipients: int, duties: int, lead_seconds: float, spacing: float) ->
         dpo_email="dora.dpo@example.test",
         dpo_phone="+4930901820",
     )
-    notice = incident_create(
+    dpo = get_user_model().objects.create_user(username="dora", email="dora.dpo@example.test")
+    dpo.groups.set([Group.objects.get(name="dpo")])
+    aware = datetime.now(UTC) - H
+    leak = incident_create(
         actor=user,
         now=None,
-        data={"title": "Customer portal leak", "countries": ["US-CA"], "subjects_count": 80},
+        data={
+            "title": "Customer portal leak",
+            "detected_at": aware,
+            "aware_at": aware,
+            "occurred_from": aware - 48 * H,
+            "occurred_to": aware - 24 * H,
+            "countries": ["US-CA"],
+            "residents": {"US-CA": recipients},
+            "subjects_count": recipients,
+            "data_categories": ["contact", "credentials"],
+        },
     )
+    # The campaign sends the notice a DPO approved, to everyone the incident states: when it
+    # completes, it meets the duties that notice serves.
+    [notice] = notice_draft(incident_id=leak.pk, actor=user)
+    notice_approve(notice_id=notice.pk, actor=dpo, version=1)
     campaign = services.campaign_create(
-        incident_id=notice.pk,
+        incident_id=leak.pk,
         actor=user,
         name="Notice",
         channels=["email", "sms"],
-        content={
-            "en": {
-                "subject": "Notice of Data Breach for {{name}}",
-                "text": "Dear {{name}}, your account was affected.",
-                "sms": "Notice of Data Breach: {{name}}, see example.com/notice",
-            }
-        },
+        notice_id=notice.pk,
     )
     rows = [
         {
@@ -83,7 +96,7 @@ def _setup(recipients: int, duties: int, lead_seconds: float, spacing: float) ->
         for i in range(recipients)
     ]
     services.campaign_import_rows(campaign_id=campaign.pk, rows=rows, actor=user)
-    services.campaign_start(campaign_id=campaign.pk, actor=user)
+    campaign = services.campaign_start(campaign_id=campaign.pk, actor=user)
     watched = []
     first_step_at = datetime.now(UTC) + timedelta(seconds=lead_seconds)
     for k in range(duties):
@@ -111,7 +124,8 @@ def _setup(recipients: int, duties: int, lead_seconds: float, spacing: float) ->
 
     return {
         "campaign_id": campaign.pk,
-        "notice_incident": notice.pk,
+        "notice_incident": leak.pk,
+        "campaign_duties": campaign.obligation_ids,
         "duties": watched,
         "first_step_at": first_step_at.isoformat(),
         "obligations": dict(Obligation.objects.values_list("pk", "status")),

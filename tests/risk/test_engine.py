@@ -293,6 +293,8 @@ INVALID = [
     ("availability_hours", -1),
     ("availability_hours", float("nan")),
     ("availability_hours", float("inf")),
+    ("availability_hours", 1e308),
+    ("availability_hours", 87_601),
     ("availability_hours", "3"),
     ("availability_hours", True),
     ("backup_available", "yes"),

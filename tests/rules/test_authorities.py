@@ -157,6 +157,12 @@ def test_check_names_each_problem() -> None:
     assert any("known_gaps: unknown rule id 'also-missing'" in p for p in problems)
 
 
+def test_land_authorities_need_land_dpas_in_the_registry() -> None:
+    assert _broken(lambda doc: doc["land_authorities"].update(FR="x")) == [
+        "land_authorities: 'FR' has no Land DPA in the registry"
+    ]
+
+
 def test_region_must_match_the_jurisdiction() -> None:
     def wrong(doc):
         next(a for a in doc["authorities"] if a["code"] == "FR-CNIL")["region"] = "us"

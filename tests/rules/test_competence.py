@@ -78,9 +78,9 @@ TABLE = [
         "bad-lead-ignored",
         GDPR,
         org("DE", "US-CA-AG", None, "DE"),
-        ("DE-BFDI",),
+        (),
         "each",
-        "main_establishment",
+        "unresolved",
     ),
     (
         "unknown-lead-ignored",
@@ -119,10 +119,19 @@ TABLE = [
         "om-germany-national",
         GDPR,
         org("OM", None, None, "DE", "AT"),
-        ("AT-DSB", "DE-BFDI"),
+        ("AT-DSB",),
         "each",
         "member_states",
     ),
+    (
+        "om-germany-land-of-representative",
+        GDPR,
+        org("OM", "DE-HH", None, "DE", "AT"),
+        ("AT-DSB", "DE-HH"),
+        "each",
+        "member_states",
+    ),
+    ("om-germany-only", GDPR, org("OM", None, None, "DE"), (), "each", "member_states"),
     (
         "eea-efta-people",
         GDPR,
@@ -144,9 +153,9 @@ TABLE = [
         "de-established-no-lead",
         GDPR,
         org("DE", None, None, "FR"),
-        ("DE-BFDI",),
+        (),
         "each",
-        "main_establishment",
+        "unresolved",
     ),
     # A filing profile names its own authority.
     ("cy-profile", rule("cy-gdpr-33-commissioner", "CY"), org("CY"), ("CY-CPDP",), "each", "named"),
@@ -362,3 +371,22 @@ def test_a_missing_representative_is_said_in_the_reason_and_the_recipient() -> N
     assert represented.recipient.startswith("National CSIRT or competent authority of PL ")
     dora = resolve_authorities(REGISTRY, **DORA, **org("US", None, False, "FR"))
     assert "representative" not in dora.reason  # only the rules the registry lists
+
+
+def test_germany_without_a_land_names_no_bfdi_but_a_land_dpa_to_choose() -> None:
+    """Private controllers answer to a Land DPA (BDSG §40), never the BfDI (federal bodies)."""
+    alone = resolve_authorities(REGISTRY, **GDPR, **org("OM", None, None, "DE"))
+    assert alone.codes == ()
+    assert "Land data-protection authority" in alone.recipient
+    assert "BDSG §40" in alone.recipient
+    assert "BDSG §40" in alone.reason
+    mixed = resolve_authorities(REGISTRY, **GDPR, **org("OM", None, None, "DE", "FR"))
+    assert mixed.codes == ("FR-CNIL",)
+    assert "choose" in mixed.to_choose
+    established = resolve_authorities(REGISTRY, **GDPR, **org("DE", None, None, "FR"))
+    assert established.codes == ()
+    assert "choose" in established.recipient
+    for result in (alone, mixed, established):
+        assert "DE-BFDI" not in result.codes
+    eprivacy = resolve_authorities(REGISTRY, **EPRIVACY, **org("DE", None, None, "DE"))
+    assert eprivacy.codes == ("DE-BFDI",)  # telecom providers: the BfDI stays competent

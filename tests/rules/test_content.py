@@ -164,3 +164,14 @@ def test_check_rejects_a_prohibition_without_its_prefix(content_copy):
     _append(content_copy / "elements.toml", '\n[elements.bad]\ntitle = "Bad"\nkind = "format"\n')
     problems = check_content(RULES.values(), directory=content_copy)
     assert problems == ["elements.toml: bad: a format code must start with 'fmt_'"]
+
+
+def test_check_rejects_an_unknown_value_shape(content_copy):
+    _append(
+        content_copy / "elements.toml",
+        '\n[elements.shoe_size]\ntitle = "Shoe size"\nfed_by = "user"\nvalue = "number"\n',
+    )
+    problems = check_content(RULES.values(), directory=content_copy)
+    assert problems == [
+        "elements.toml: shoe_size.value: must be one of text, list, object, boolean, count"
+    ]

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_q.conf import Conf
 
-from incidents.services.incidents import incident_create
+from incidents.services.incidents import incident_create, incident_update
 from notifications import tasks
 from notifications.campaigns import services
 from notifications.models import Campaign, Delivery
@@ -48,7 +48,12 @@ def _upload(web, url, text=LIST, role="dpo"):
     return web[role].post(f"{url}import/", {"file": file})
 
 
-def test_prepare_import_send_and_see_the_counts(web, high_risk, django_capture_on_commit_callbacks):
+def test_prepare_import_send_and_see_the_counts(
+    web, users, high_risk, django_capture_on_commit_callbacks
+):
+    # The figure is settled: the two patients on the list are everyone affected (a send-out
+    # meets the duty only when it reached everyone the incident states).
+    incident_update(incident_id=high_risk.pk, actor=users["analyst"], changes={"subjects_count": 2})
     approved = _approved(web, high_risk)
     editor = web["dpo"].get(f"/incidents/{high_risk.pk}/notices/{approved.pk}/")
     assert "Prepare a send-out" in editor.content.decode()
@@ -78,6 +83,7 @@ def test_prepare_import_send_and_see_the_counts(web, high_risk, django_capture_o
     incident_page = web["viewer"].get(f"/incidents/{high_risk.pk}/").content.decode()
     assert "2 of 2 deliveries handed over" in incident_page
     assert "Patients" in incident_page
+    assert "2 of 2 recipients reached; eu-gdpr-34-individuals met" in incident_page  # timeline
     editor = web["viewer"].get(f"/incidents/{high_risk.pk}/notices/{approved.pk}/").content.decode()
     assert "2 of 2 deliveries handed over" in editor
     register = web["viewer"].get("/register/")

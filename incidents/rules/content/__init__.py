@@ -26,6 +26,7 @@ CONTENT_DIR: Path = Path(__file__).resolve().parent
 
 KINDS = ("content", "prohibition", "format")
 FED_BY = ("incident", "org", "registry", "user", "system", "template")
+VALUES = ("text", "list", "object", "boolean", "count")  # shapes of an element's value
 #: How strongly a rule asks for an element.
 REQUIREMENTS = ("required", "conditional", "if_known", "optional")
 
@@ -81,6 +82,7 @@ class Element:
     text: str | None = None  # fixed wording a format rule prescribes (a title)
     headings: tuple[str, ...] = ()  # prescribed headings, in order
     min_points: int | None = None  # smallest type size allowed
+    value: str = "text"  # the shape of its value in a filing (VALUES)
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ def catalogue() -> Mapping[str, Element]:
             text=raw.get("text"),
             headings=tuple(raw.get("headings", ())),
             min_points=raw.get("min_points"),
+            value=raw.get("value", "text"),
         )
     return out
 
@@ -239,6 +242,8 @@ def check_content(rules: Iterable[Rule], directory: Path = CONTENT_DIR) -> list[
             problems.append(f"{where}.fed_by: must be one of {', '.join(FED_BY)}")
         if not str(raw.get("title", "")).strip():
             problems.append(f"{where}.title: missing")
+        if raw.get("value", "text") not in VALUES:
+            problems.append(f"{where}.value: must be one of {', '.join(VALUES)}")
         codes[code] = kind
     by_id = {rule.id: rule for rule in rules}
     spec_keys = {"codes", "when", "if_known", "optional", "prohibited", "formats", "cite", "note"}
