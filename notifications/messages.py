@@ -94,3 +94,38 @@ def reminder_render(
     if len(sms) > SMS_LIMIT:
         sms = sms[: SMS_LIMIT - 1] + "…"
     return RenderedReminder(subject=subject[:300], body=body, sms=sms)
+
+
+DIGEST_SMS_LISTED = 3  # the most urgent duties named in a digest SMS; the rest are counted
+
+
+def dashboard_url() -> str:
+    return settings.BREACHDESK_BASE_URL.rstrip("/") + "/"
+
+
+def reminder_digest_render(
+    *, items: list[tuple[Obligation, list[Step]]], now: datetime
+) -> RenderedReminder:
+    """ONE message listing every reminder due to one recipient in a sweep (most urgent first:
+    the earliest deadline, so the most overdue, leads)."""
+    duties = sorted(
+        (
+            reminder_context(obligation=o, steps=steps, now=now) | {"at": o.due_at or o.soft_due_at}
+            for o, steps in items
+        ),
+        key=lambda d: d["at"],
+    )
+    context = {
+        "duties": duties,
+        "count": len(duties),
+        "overdue_count": sum(d["overdue"] for d in duties),
+        "first": duties[:DIGEST_SMS_LISTED],
+        "more": max(0, len(duties) - DIGEST_SMS_LISTED),
+        "link": dashboard_url(),
+    }
+    subject = _one_line(render_to_string("notifications/reminder_digest_subject.txt", context))
+    body = render_to_string("notifications/reminder_digest_email.txt", context).strip() + "\n"
+    sms = _one_line(render_to_string("notifications/reminder_digest_sms.txt", context))
+    if len(sms) > SMS_LIMIT:
+        sms = sms[: SMS_LIMIT - 1] + "…"
+    return RenderedReminder(subject=subject[:300], body=body, sms=sms)
