@@ -61,10 +61,11 @@ def reminders_deliver(
             else:
                 waiting[key].append((due, recipient))
     rendered: dict[int, RenderedReminder] = {}
+    digests: dict[tuple[int, ...], RenderedReminder] = {}  # the DPO's e-mail and SMS share one
     deliveries: list[Delivery] = []
     for group in waiting.values():
         if len(group) > 1 and len(group) >= settings.NOTIFICATIONS_REMINDER_DIGEST_MIN:
-            deliveries.append(_digest(group, now=now))
+            deliveries.append(_digest(group, digests, now=now))
         else:
             deliveries.extend(
                 _single(due, recipient, rendered, now=now) for due, recipient in group
@@ -103,15 +104,23 @@ def _single(
     )
 
 
-def _digest(group: list[tuple[Due, selectors.Recipient]], *, now: datetime) -> Delivery:
+def _digest(
+    group: list[tuple[Due, selectors.Recipient]],
+    rendered: dict[tuple[int, ...], RenderedReminder],
+    *,
+    now: datetime,
+) -> Delivery:
     """One message to one recipient for every claim in `group` (its key names each claim
     and try, so the same claims' digest is never sent twice and other claims' never clash)."""
     recipient = group[0][1]
     leads = sorted((due.claim.lead_id, due.claim.tries) for due, _ in group)
     signature = hashlib.sha256(",".join(f"{a}.{t}" for a, t in leads).encode()).hexdigest()
-    text = reminder_digest_render(
-        items=[(due.obligation, list(due.claim.steps)) for due, _ in group], now=now
-    )
+    carried = tuple(lead for lead, _ in leads)
+    if carried not in rendered:
+        rendered[carried] = reminder_digest_render(
+            items=[(due.obligation, list(due.claim.steps)) for due, _ in group], now=now
+        )
+    text = rendered[carried]
     return Delivery(
         recipient=recipient,
         subject=text.subject,
@@ -120,5 +129,5 @@ def _digest(group: list[tuple[Due, selectors.Recipient]], *, now: datetime) -> D
         key=f"reminder-digest-{signature[:32]}:{recipient.channel}:{address_hash(recipient)}",
         reference=f"reminder-digest-{leads[0][0]}",
         purpose=DIGEST_PURPOSE,
-        attempts=tuple(lead for lead, _ in leads),
+        attempts=carried,
     )

@@ -114,7 +114,8 @@ def _outcome_apply(
     lead.recipients, lead.results = item.recipients, results
     if retryable and lead.tries < MAX_TRIES:
         # Some recipient's provider refused for now (429/5xx): try again one lease later.
-        # `deliver` reuses the messages this try already sent, so the retry reaches only
+        # The retry finds this try's messages through their ReminderDelivery links and reuses
+        # them (notifications.services.reminder_messages), so it reaches only
         # the refused recipients and nobody is messaged twice.
         lead.lease_until = now + LEASE  # a later sweep re-claims it as a stale lease
         lead.error = "; ".join(str(r.get("error")) for r in results if not r.get("accepted"))
