@@ -160,7 +160,11 @@ def test_an_analyst_promoted_to_dpo_needs_a_token_issued_with_a_code(users):
     assert new_key != key
     assert _client(new_key).get("/api/v1/incidents/").status_code == 200
     again = _post(
-        {"username": "analyst", "password": "pw-analyst", "otp_code": current_code(phone, offset_steps=1)}
+        {
+            "username": "analyst",
+            "password": "pw-analyst",
+            "otp_code": current_code(phone, offset_steps=1),
+        }
     )
     assert again.json()["token"] == new_key  # a verified token is kept, as DRF keeps one
 
