@@ -10,7 +10,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django_q.tasks import async_task
 
 from breachdesk.errors import DomainError, InvalidInput
@@ -31,6 +31,7 @@ from notifications.channels.base import CHANNEL_KINDS
 from notifications.models import Campaign, Delivery, ImportRun, Recipient, SendChunk
 from notifications.models import CampaignStatus as Status
 from notifications.notices.models import Notice, NoticeVersion
+from notifications.redact import redact_contacts
 
 logger = logging.getLogger(__name__)
 WORK_TASK = "notifications.tasks.campaign_work"
@@ -497,6 +498,7 @@ def campaign_purge(*, campaign_id: int, now: datetime | None = None) -> int:
     if campaign.purged_at:
         return 0
     purged = Recipient.objects.filter(campaign=campaign).update(contact=None, dedup_key=None)
+    redacted = _delivery_errors_redact(campaign)
     campaign.purged_at = now
     campaign.save(update_fields=["purged_at"])
     audit_append(
@@ -506,6 +508,7 @@ def campaign_purge(*, campaign_id: int, now: datetime | None = None) -> int:
         object_id=campaign.pk,
         data={
             "recipients": purged,
+            "delivery_errors_redacted": redacted,
             "completed_at": iso(campaign.completed_at),
             "retention_days": settings.NOTIFICATIONS_CAMPAIGN_PURGE_DAYS,
             "stats_kept": campaign.stats,
@@ -513,6 +516,23 @@ def campaign_purge(*, campaign_id: int, now: datetime | None = None) -> int:
         now=now,
     )
     return purged
+
+
+def _delivery_errors_redact(campaign: Campaign) -> int:
+    """Provider error texts kept on the deliveries, without any address they quote (a
+    campaign's errors are a handful of distinct texts: one UPDATE each)."""
+    errors = (
+        Delivery.objects.filter(campaign=campaign)
+        .filter(Q(error__contains="@") | Q(error__contains="+"))
+        .values_list("error", flat=True)
+        .distinct()
+        .order_by()
+    )
+    changed = 0
+    for error in list(errors):
+        if (clean := redact_contacts(error)) != error:
+            changed += Delivery.objects.filter(campaign=campaign, error=error).update(error=clean)
+    return changed
 
 
 def campaigns_sweep(*, now: datetime | None = None) -> dict[str, int]:
