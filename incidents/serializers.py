@@ -17,6 +17,7 @@ from incidents.services.incidents import EDITABLE_FIELDS
 from incidents.services.lifecycle import actions_available
 from incidents.services.parties import PARTY_FIELDS
 from incidents.status import IncidentStatus, allowed_targets
+from incidents.vectors import VECTORS
 
 User = get_user_model()
 
@@ -82,6 +83,14 @@ class _IncidentInputBase(serializers.Serializer):
 
     title = serializers.CharField(max_length=200, required=False)
     summary = serializers.CharField(required=False, allow_blank=True)
+    vector = serializers.ChoiceField(
+        choices=VECTORS,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="How it happened: one of " + ", ".join(VECTORS) + "; null or '' = not "
+        "recorded. Must fit `cause` (a stolen device is not an accident).",
+    )
     detected_at = _aware()
     occurred_from = _aware()
     occurred_to = _aware()
@@ -561,6 +570,7 @@ class RegisterRecordSerializer(serializers.Serializer):
     records_max = serializers.IntegerField(allow_null=True)
     breach_types = serializers.ListField(child=serializers.CharField())
     cause = serializers.CharField(allow_blank=True)
+    vector = serializers.CharField(allow_blank=True)
     data_categories = serializers.ListField(child=serializers.CharField())
     subject_categories = serializers.ListField(child=serializers.CharField())
     likely_consequences = serializers.CharField(allow_blank=True)

@@ -5,6 +5,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from incidents.risk import vocab
+from incidents.vectors import LABELS as VECTOR_LABELS
+from incidents.vectors import VECTORS
 
 
 def _choices(values: tuple[str, ...], *, blank: str | None = "Not known yet") -> list:
@@ -41,7 +43,15 @@ FACT_GROUPS = (
     FactGroup(
         "What happened",
         "Art. 33(3)(a) GDPR: describe the nature of the breach.",
-        ("title", "summary", "occurred_from", "occurred_to", "detected_at", "contained_at"),
+        (
+            "title",
+            "summary",
+            "vector",
+            "occurred_from",
+            "occurred_to",
+            "detected_at",
+            "contained_at",
+        ),
     ),
     FactGroup(
         "Awareness: when the clock started",
@@ -81,6 +91,13 @@ class IncidentFactsForm(forms.Form):
     title = forms.CharField(max_length=200, help_text="A short name colleagues will recognise.")
     summary = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="What is known now."
+    )
+    vector = forms.ChoiceField(
+        label="How it happened",
+        choices=[("", "Not recorded")] + [(v, VECTOR_LABELS[v]) for v in VECTORS],
+        required=False,
+        help_text="Shapes the notice's \u201cwhat happened\u201d sentence and the filing's "
+        "nature of the breach; must fit the cause (EDPB Guidelines 01/2021 scenarios).",
     )
     occurred_from = when("Breach started", "Best estimate; leave empty if unknown.")
     occurred_to = when("Breach ended", "Empty while it may still be going on.")
@@ -129,6 +146,7 @@ class IncidentFactsForm(forms.Form):
 class NewIncidentForm(forms.Form):
     title = IncidentFactsForm.base_fields["title"]
     summary = IncidentFactsForm.base_fields["summary"]
+    vector = IncidentFactsForm.base_fields["vector"]
     detected_at = IncidentFactsForm.base_fields["detected_at"]
     aware_at = IncidentFactsForm.base_fields["aware_at"]
     aware_basis = IncidentFactsForm.base_fields["aware_basis"]

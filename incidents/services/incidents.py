@@ -40,6 +40,7 @@ DATETIME_FIELDS = (
 EDITABLE_FIELDS = (
     "title",
     "summary",
+    "vector",
     "detected_at",
     "occurred_from",
     "occurred_to",
@@ -127,6 +128,8 @@ def _normalise(field: str, value: Any) -> Any:
         return fact_stored_value(field, value)
     if field in ("countries", "tags") and value is None:
         return []
+    if field == "vector" and value is None:
+        return ""
     if field == "residents" and value is None:
         return {}
     if field == "controllers":
