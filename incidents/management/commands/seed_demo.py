@@ -7,9 +7,9 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from breachdesk.timeutils import now_utc
+from breachdesk.web.twofactor import api_token_issue
 from incidents.intake.models import Integration
 from incidents.intake.services import integration_create, integration_rotate_token
 from incidents.models import Incident, Organization
@@ -79,7 +79,9 @@ class Command(BaseCommand):
         if not Incident.objects.exists():
             with transaction.atomic():  # all demo incidents or none
                 self._incidents(users)
-        token, _ = Token.objects.get_or_create(user=users["dpo"])
+        # The demo enrolled the dpo's authenticator itself (above), so the token it prints
+        # counts as issued with the second factor (a DPO token without it is refused).
+        token = api_token_issue(user=users["dpo"], second_factor_verified=True)
         alerts_token = self._integration()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         for username, group, password in DEMO_USERS:
