@@ -104,6 +104,12 @@ class _IncidentInputBase(serializers.Serializer):
     )
     proposed_aware_at = _aware()
     contained_at = _aware()
+    classified_major_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="DORA: when the incident was classified as major; the initial report is due "
+        "4 h later, and no later than awareness + 24 h (RTS 2025/301 Art. 5).",
+    )
     assignee = serializers.SlugRelatedField(
         slug_field="username",
         queryset=User.objects.filter(is_active=True),
@@ -204,6 +210,7 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
     aware_at = AwareDateTimeField(read_only=True, allow_null=True)
     proposed_aware_at = AwareDateTimeField(read_only=True, allow_null=True)
     contained_at = AwareDateTimeField(read_only=True, allow_null=True)
+    classified_major_at = AwareDateTimeField(read_only=True, allow_null=True)
     created_at = AwareDateTimeField(read_only=True)
     updated_at = AwareDateTimeField(read_only=True)
     status_changed_at = AwareDateTimeField(read_only=True)

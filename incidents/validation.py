@@ -163,6 +163,17 @@ def validate_incident(incident) -> None:
         "subjects", incident.subjects_count, incident.subjects_min, incident.subjects_max
     )
     validate_range("records", incident.records_count, incident.records_min, incident.records_max)
+    if (
+        incident.classified_major_at
+        and incident.aware_at
+        and incident.classified_major_at < incident.aware_at
+    ):
+        raise ValidationError(
+            {
+                "classified_major_at": "classified_major_at must not be before aware_at: an "
+                "incident is classified once the organisation is aware of it."
+            }
+        )
     if problem := vector_cause_problem(incident.vector, incident.cause):
         raise ValidationError({"vector": problem})
     hours = incident.availability_hours

@@ -58,7 +58,7 @@ FACT_GROUPS = (
         "Art. 33(1) GDPR: notify within 72 hours of becoming aware. EDPB Guidelines 9/2022 "
         "para. 31: aware = a reasonable degree of certainty that a security incident "
         "compromised personal data.",
-        ("aware_at", "aware_basis", "aware_at_reason"),
+        ("aware_at", "aware_basis", "aware_at_reason", "classified_major_at"),
     ),
     FactGroup(
         "Whose data, how much, where",
@@ -112,6 +112,11 @@ class IncidentFactsForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What gave a reasonable degree of certainty at that moment (recorded).",
+    )
+    classified_major_at = when(
+        "Classified as major (DORA)",
+        "Financial entities: the DORA initial report is due 4 hours later (at the latest 24 "
+        "hours after becoming aware).",
     )
     aware_at_reason = forms.CharField(
         label="Reason for changing the awareness time",

@@ -95,6 +95,12 @@ class Incident(models.Model):
         help_text="Awareness time proposed by an integration; a DPO confirms.",
     )
     contained_at = models.DateTimeField(null=True, blank=True)
+    classified_major_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the incident was classified as major (DORA Art. 18): starts the 4 h "
+        "initial report (capped at awareness + 24 h).",
+    )
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
