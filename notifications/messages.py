@@ -85,15 +85,24 @@ def _one_line(text: str) -> str:
 
 
 def reminder_render(
-    *, obligation: Obligation, steps: list[Step], now: datetime
+    *,
+    obligation: Obligation,
+    steps: list[Step],
+    now: datetime,
+    email: bool = True,
+    sms: bool = True,
 ) -> RenderedReminder:
+    """The reminder's e-mail (subject, body) and SMS; a part not asked for stays empty."""
     context = reminder_context(obligation=obligation, steps=steps, now=now)
-    subject = _one_line(render_to_string("notifications/reminder_subject.txt", context))
-    body = render_to_string("notifications/reminder_email.txt", context).strip() + "\n"
-    sms = render_to_string("notifications/reminder_sms.txt", context).strip()
-    if len(sms) > SMS_LIMIT:
-        sms = sms[: SMS_LIMIT - 1] + "…"
-    return RenderedReminder(subject=subject[:300], body=body, sms=sms)
+    subject = body = text = ""
+    if email:
+        subject = _one_line(render_to_string("notifications/reminder_subject.txt", context))
+        body = render_to_string("notifications/reminder_email.txt", context).strip() + "\n"
+    if sms:
+        text = render_to_string("notifications/reminder_sms.txt", context).strip()
+        if len(text) > SMS_LIMIT:
+            text = text[: SMS_LIMIT - 1] + "…"
+    return RenderedReminder(subject=subject[:300], body=body, sms=text)
 
 
 DIGEST_SMS_LISTED = 3  # the most urgent duties named in a digest SMS; the rest are counted

@@ -238,15 +238,21 @@ def _attempt(messages: list[OutboundMessage], *, now: datetime) -> list[Outbound
         message.state, message.tries, message.max_tries = states.SENDING, *claimed[message.pk]
     outcomes = _outcomes(taken, _provide(taken))
     _record(outcomes)
-    current = {
-        row.pk: row
-        for chunk in _chunks([m.pk for m in messages])
-        for row in OutboundMessage.objects.filter(pk__in=chunk)
-    }
-    for row in current.values():
-        if row.state == states.FAILED and row.pk in claimed:
-            logger.warning("outbound message %s (%s) failed: %s", row.pk, row.purpose, row.error)
-    return [current.get(m.pk, m) for m in messages]
+    # Read back what was recorded (a receipt may have moved a row on meanwhile): the
+    # delivery columns only, set on the rows in hand.
+    columns = ("state", "tries", "max_tries", *OUTCOME_FIELDS[1:])
+    current: dict[int, list] = {}
+    for chunk in _chunks([m.pk for m in messages]):
+        found = OutboundMessage.objects.filter(pk__in=chunk).values_list("pk", *columns)
+        current.update({pk: values for pk, *values in found})
+    for message in messages:
+        for name, value in zip(columns, current.get(message.pk, ()), strict=False):
+            setattr(message, name, value)
+        if message.state == states.FAILED and message.pk in claimed:
+            logger.warning(
+                "outbound message %s (%s) failed: %s", message.pk, message.purpose, message.error
+            )
+    return messages
 
 
 def _claim(ids: list[int], *, now: datetime) -> dict[int, tuple[int, int]]:

@@ -60,7 +60,7 @@ def reminders_deliver(
                 results[lead][key] = delivery_result(recipient, message)  # the earlier proof
             else:
                 waiting[key].append((due, recipient))
-    rendered: dict[int, RenderedReminder] = {}
+    rendered: dict[tuple[int, str], RenderedReminder] = {}
     digests: dict[tuple[int, ...], RenderedReminder] = {}  # the DPO's e-mail and SMS share one
     deliveries: list[Delivery] = []
     for group in waiting.values():
@@ -83,14 +83,23 @@ def reminders_deliver(
 
 
 def _single(
-    due: Due, recipient: selectors.Recipient, rendered: dict[int, RenderedReminder], *, now
+    due: Due,
+    recipient: selectors.Recipient,
+    rendered: dict[tuple[int, str], RenderedReminder],
+    *,
+    now: datetime,
 ) -> Delivery:
     claim = due.claim
-    if claim.lead_id not in rendered:
-        rendered[claim.lead_id] = reminder_render(
-            obligation=due.obligation, steps=list(claim.steps), now=now
+    part = (claim.lead_id, recipient.channel)  # only the text this channel needs
+    if part not in rendered:
+        rendered[part] = reminder_render(
+            obligation=due.obligation,
+            steps=list(claim.steps),
+            now=now,
+            email=recipient.channel == "email",
+            sms=recipient.channel == "sms",
         )
-    text = rendered[claim.lead_id]
+    text = rendered[part]
     reference = f"reminder-{claim.lead_id}"
     return Delivery(
         recipient=recipient,

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('filings', '0002_correspondence_channel'),
-        ('notifications', '0008_reminder_delivery'),
+        ('notifications', '0010_reminder_delivery'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0007_delivery_redundant_indexes'),
+        ('notifications', '0009_redact_provider_texts'),
     ]
 
     operations = [
