@@ -145,6 +145,8 @@ def how_it_happened(incident: Incident) -> list[str]:
     the vector's own sentence with what the cause adds to it, or the cause's sentence where
     the vector is not recorded (docs/notices.md, "What happened")."""
     vector, cause = incident.vector, incident.cause
+    if vector in strings.SUPPLIER_ATTACKS and incident.source_party_id:
+        return [strings.SUPPLIER_NAMED, strings.SUPPLIER_ATTACKS[vector]]
     if vector == "supplier_breach":
         said = [strings.SUPPLIER_NAMED if incident.source_party_id else strings.SUPPLIER]
         if cause in strings.SUPPLIER_CAUSES:

@@ -153,6 +153,19 @@ SUPPLIER_CAUSES = {
     "accidental_third_party": gettext_noop("That company made a mistake."),
     "technical_fault": gettext_noop("A technical fault at that company caused it."),
 }
+#: An attack on the supplier named as the incident's source (after SUPPLIER_NAMED), so a
+#: processor's ransomware does not read as our own systems being locked.
+SUPPLIER_ATTACKS = {
+    "intrusion": SUPPLIER_CAUSES["malicious_external"],
+    "ransomware": gettext_noop(
+        "Criminals put harmful software on that company's systems. It locked files, and they "
+        "demanded money to unlock them."
+    ),
+    "phishing": gettext_noop(
+        "Criminals sent a fake message to someone at that company and used it to get into "
+        "its systems."
+    ),
+}
 #: What the cause adds to a vector that already says how it happened.
 VECTOR_CAUSE_DETAILS = {
     "accidental_third_party": gettext_noop("The mistake happened at one of our suppliers."),

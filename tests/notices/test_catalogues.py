@@ -27,6 +27,7 @@ def template_strings():
         strings.MITIGATIONS,
         strings.VECTORS,
         strings.SUPPLIER_CAUSES,
+        strings.SUPPLIER_ATTACKS,
         strings.VECTOR_CAUSE_DETAILS,
         strings.DEVICE_PROTECTION,
         TEMPLATE_TEXT,

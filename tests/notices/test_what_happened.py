@@ -129,3 +129,26 @@ def test_without_a_vector_the_cause_still_says_how_it_happened(api, notice_org, 
         "Criminals got into one of our systems without permission."
         in (what_happened(version)["en"])
     )
+
+
+@pytest.mark.django_db
+def test_ransomware_at_a_processor_says_it_locked_that_companys_systems_not_ours(
+    api, notice_org, clock
+):
+    host = api["dpo"].post(
+        "/api/v1/parties/", {"kind": "processor", "name": "CoreHost Ltd"}, format="json"
+    )
+    version = drafted_notice(
+        api,
+        {
+            "vector": "ransomware",
+            "source_party": host.json()["id"],
+            "breach_types": ["availability", "confidentiality"],
+        },
+    )
+    text = what_happened(version)
+    assert "The breach happened at CoreHost Ltd, a company that handles personal data" in text["en"]
+    assert "Criminals put harmful software on that company's systems." in text["en"]
+    assert "our systems" not in text["en"]
+    assert "die Systeme dieses Unternehmens" in text["de"]
+    assert plain_findings(version) == []
