@@ -222,9 +222,10 @@ def reminder_rows(folder: Path, add) -> None:
             else:
                 statements += " statements"
             assignees = column(row, "assignees")
+            if assignees:
+                assignees = f", {assignees} assignee{'' if assignees == '1' else 's'}"
             add(
-                f"reminder sweep, {next(iter(row.values()))} due at once"
-                + (f", {assignees} assignees" if assignees else ""),
+                f"reminder sweep, {next(iter(row.values()))} due at once{assignees}",
                 f"{took:.1f} s, {statements}",
                 f"{floor:.2f} s bulk insert of the {column(row, 'messages') or 'same'} messages",
                 column(row, "ratio") or f"{took / max(floor, 1e-9):.1f}x",
