@@ -152,7 +152,15 @@ class IncidentAdmin(NoDeleteAdmin):
         "created_at",
         "archived_at",
     ]
-    list_filter = [StatusFilter, "source", "cause", "exposure", "archived_at", "created_at"]
+    list_filter = [
+        StatusFilter,
+        "source",
+        "cause",
+        "vector",
+        "exposure",
+        "archived_at",
+        "created_at",
+    ]
     search_fields = ["reference", "title", "summary"]
     date_hierarchy = "created_at"
     readonly_fields = [

@@ -385,6 +385,7 @@ REGISTER_COLUMNS = (
     "records_max",
     "breach_types",
     "cause",
+    "vector",
     "data_categories",
     "subject_categories",
     "likely_consequences",

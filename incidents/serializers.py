@@ -17,6 +17,7 @@ from incidents.services.incidents import EDITABLE_FIELDS
 from incidents.services.lifecycle import actions_available
 from incidents.services.parties import PARTY_FIELDS
 from incidents.status import IncidentStatus, allowed_targets
+from incidents.vectors import VECTORS
 
 User = get_user_model()
 
@@ -82,6 +83,14 @@ class _IncidentInputBase(serializers.Serializer):
 
     title = serializers.CharField(max_length=200, required=False)
     summary = serializers.CharField(required=False, allow_blank=True)
+    vector = serializers.ChoiceField(
+        choices=VECTORS,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="How it happened: one of " + ", ".join(VECTORS) + "; null or '' = not "
+        "recorded. Must fit `cause` (a stolen device is not an accident).",
+    )
     detected_at = _aware()
     occurred_from = _aware()
     occurred_to = _aware()
@@ -95,6 +104,12 @@ class _IncidentInputBase(serializers.Serializer):
     )
     proposed_aware_at = _aware()
     contained_at = _aware()
+    classified_major_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="DORA: when the incident was classified as major; the initial report is due "
+        "4 h later, and no later than awareness + 24 h (RTS 2025/301 Art. 5).",
+    )
     assignee = serializers.SlugRelatedField(
         slug_field="username",
         queryset=User.objects.filter(is_active=True),
@@ -195,6 +210,7 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
     aware_at = AwareDateTimeField(read_only=True, allow_null=True)
     proposed_aware_at = AwareDateTimeField(read_only=True, allow_null=True)
     contained_at = AwareDateTimeField(read_only=True, allow_null=True)
+    classified_major_at = AwareDateTimeField(read_only=True, allow_null=True)
     created_at = AwareDateTimeField(read_only=True)
     updated_at = AwareDateTimeField(read_only=True)
     status_changed_at = AwareDateTimeField(read_only=True)
@@ -561,6 +577,7 @@ class RegisterRecordSerializer(serializers.Serializer):
     records_max = serializers.IntegerField(allow_null=True)
     breach_types = serializers.ListField(child=serializers.CharField())
     cause = serializers.CharField(allow_blank=True)
+    vector = serializers.CharField(allow_blank=True)
     data_categories = serializers.ListField(child=serializers.CharField())
     subject_categories = serializers.ListField(child=serializers.CharField())
     likely_consequences = serializers.CharField(allow_blank=True)

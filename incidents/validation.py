@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from incidents.risk.values import MAX_AVAILABILITY_HOURS
 from incidents.risk.values import TUPLE_FIELDS as LIST_VOCABULARIES
+from incidents.vectors import vector_cause_problem
 
 # When something happened to personal data: not before computers kept it (1970), and not
 # later than now, give or take the clock skew of the client that reports it.
@@ -162,6 +163,19 @@ def validate_incident(incident) -> None:
         "subjects", incident.subjects_count, incident.subjects_min, incident.subjects_max
     )
     validate_range("records", incident.records_count, incident.records_min, incident.records_max)
+    if (
+        incident.classified_major_at
+        and incident.aware_at
+        and incident.classified_major_at < incident.aware_at
+    ):
+        raise ValidationError(
+            {
+                "classified_major_at": "classified_major_at must not be before aware_at: an "
+                "incident is classified once the organisation is aware of it."
+            }
+        )
+    if problem := vector_cause_problem(incident.vector, incident.cause):
+        raise ValidationError({"vector": problem})
     hours = incident.availability_hours
     if hours is not None and not 0 <= hours <= MAX_AVAILABILITY_HOURS:
         raise ValidationError(

@@ -27,6 +27,7 @@ from twilio.request_validator import RequestValidator
 from breachdesk.timeutils import now_utc
 from notifications import delivery as states
 from notifications.models import Delivery, OutboundMessage, ReceiptEvent
+from notifications.redact import redact_contacts
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,8 @@ def sendgrid_receipts(events: object) -> list[Receipt]:
             occurred = datetime.fromtimestamp(int(event.get("timestamp") or 0), tz=UTC)
         except (TypeError, ValueError, OverflowError):
             occurred = now_utc()
-        reason = str(event.get("reason") or event.get("response") or "")
+        # A bounce's reason quotes the address; receipts and errors are not encrypted.
+        reason = redact_contacts(str(event.get("reason") or event.get("response") or ""))
         receipts.append(
             Receipt(
                 provider="sendgrid",

@@ -9,9 +9,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from breachdesk.web.twofactor import api_token_issue
 from incidents.models import Organization
 
 ROLES = ("admin", "dpo", "analyst", "viewer")
@@ -53,10 +53,15 @@ def analyst(users):
     return users["analyst"]
 
 
+def token_for(user) -> str:
+    """The user's API token as `POST /api/v1/auth/token/` issues it (with a right TOTP code
+    for the accounts that need one: tests/api/test_token_second_factor.py covers that step)."""
+    return api_token_issue(user=user, second_factor_verified=True).key
+
+
 def client_for(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return client
 
 

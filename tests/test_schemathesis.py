@@ -25,14 +25,13 @@ import schemathesis
 from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, Phase, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from incidents.intake.services import integration_create
 from incidents.roles import ROLES
-from tests.conftest import make_user
+from tests.conftest import make_user, token_for
 from tests.world import World
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "30"))
@@ -51,7 +50,7 @@ def callers(db, org) -> tuple[dict[str, dict[str, str]], World]:
     users = {}
     for role in ROLES:  # every role of incidents/roles.py, the machine role included
         users[role] = make_user(role, username=f"fuzz-{role}")
-        headers[role] = {"Authorization": f"Token {Token.objects.create(user=users[role]).key}"}
+        headers[role] = {"Authorization": f"Token {token_for(users[role])}"}
     issued = integration_create(name="fuzz-generic", source="generic")
     headers["integration-token"] = {"Authorization": f"Bearer {issued.token}"}
     return headers, World(users["dpo"], issued.token)

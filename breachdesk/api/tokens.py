@@ -6,12 +6,18 @@ sign-in's rule (`breachdesk.web.twofactor.second_factor_required`). A wrong code
 same answer as a wrong password and counts as a failed login for the lockout (django-axes),
 like a wrong code on `/login/verify/`; django-otp also refuses codes from a device for a
 doubling number of seconds after each wrong one, and accepts each code only once.
+
+A token issued with a right code is recorded as such (`web.TokenVerification`); a token of
+such an account without that record (issued before the code was asked, or while the account
+needed none) is refused on every request (`breachdesk.api.authentication`), and the next
+token obtained with a code is a new key.
 """
 
 from django.contrib.auth.signals import user_login_failed
 from rest_framework import serializers
 from rest_framework.authtoken import serializers as authtoken
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
@@ -38,6 +44,7 @@ class AuthTokenSerializer(authtoken.AuthTokenSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)  # the password (and the lockout) first
         user = attrs["user"]
+        attrs["second_factor_verified"] = False
         if not twofactor.second_factor_required(user):
             return attrs
         code = attrs.get("otp_code")
@@ -51,6 +58,7 @@ class AuthTokenSerializer(authtoken.AuthTokenSerializer):
                 request=self.context.get("request"),
             )
             raise serializers.ValidationError(WRONG_CREDENTIALS, code="authorization")
+        attrs["second_factor_verified"] = True
         return attrs
 
 
@@ -61,3 +69,12 @@ class TokenObtainApi(ObtainAuthToken):
     serializer_class = AuthTokenSerializer
     throttle_classes = [AnonRateThrottle]
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # the API's JSON parser only
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = twofactor.api_token_issue(
+            user=serializer.validated_data["user"],
+            second_factor_verified=serializer.validated_data["second_factor_verified"],
+        )
+        return Response({"token": token.key})

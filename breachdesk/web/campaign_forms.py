@@ -37,3 +37,15 @@ class ImportForm(forms.Form):
         "other column is a merge field. Bad rows are reported by line, never imported.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+
+class StartForm(forms.Form):
+    delay_reason = forms.CharField(
+        label="Reason for the delay",
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only if a duty this notice meets is past its deadline (or will be when the "
+        "send-out completes): the duty is then met late with this reason. Without one it stays "
+        "open for a DPO to meet by hand.",
+    )

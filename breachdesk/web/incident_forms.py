@@ -5,6 +5,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from incidents.risk import vocab
+from incidents.vectors import LABELS as VECTOR_LABELS
+from incidents.vectors import VECTORS
 
 
 def _choices(values: tuple[str, ...], *, blank: str | None = "Not known yet") -> list:
@@ -41,14 +43,22 @@ FACT_GROUPS = (
     FactGroup(
         "What happened",
         "Art. 33(3)(a) GDPR: describe the nature of the breach.",
-        ("title", "summary", "occurred_from", "occurred_to", "detected_at", "contained_at"),
+        (
+            "title",
+            "summary",
+            "vector",
+            "occurred_from",
+            "occurred_to",
+            "detected_at",
+            "contained_at",
+        ),
     ),
     FactGroup(
         "Awareness: when the clock started",
         "Art. 33(1) GDPR: notify within 72 hours of becoming aware. EDPB Guidelines 9/2022 "
         "para. 31: aware = a reasonable degree of certainty that a security incident "
         "compromised personal data.",
-        ("aware_at", "aware_basis", "aware_at_reason"),
+        ("aware_at", "aware_basis", "aware_at_reason", "classified_major_at"),
     ),
     FactGroup(
         "Whose data, how much, where",
@@ -82,6 +92,13 @@ class IncidentFactsForm(forms.Form):
     summary = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="What is known now."
     )
+    vector = forms.ChoiceField(
+        label="How it happened",
+        choices=[("", "Not recorded")] + [(v, VECTOR_LABELS[v]) for v in VECTORS],
+        required=False,
+        help_text="Shapes the notice's \u201cwhat happened\u201d sentence and the filing's "
+        "nature of the breach; must fit the cause (EDPB Guidelines 01/2021 scenarios).",
+    )
     occurred_from = when("Breach started", "Best estimate; leave empty if unknown.")
     occurred_to = when("Breach ended", "Empty while it may still be going on.")
     detected_at = when("Detected", "When a system or person first noticed something.")
@@ -95,6 +112,11 @@ class IncidentFactsForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What gave a reasonable degree of certainty at that moment (recorded).",
+    )
+    classified_major_at = when(
+        "Classified as major (DORA)",
+        "Financial entities: the DORA initial report is due 4 hours later (at the latest 24 "
+        "hours after becoming aware).",
     )
     aware_at_reason = forms.CharField(
         label="Reason for changing the awareness time",
@@ -129,6 +151,7 @@ class IncidentFactsForm(forms.Form):
 class NewIncidentForm(forms.Form):
     title = IncidentFactsForm.base_fields["title"]
     summary = IncidentFactsForm.base_fields["summary"]
+    vector = IncidentFactsForm.base_fields["vector"]
     detected_at = IncidentFactsForm.base_fields["detected_at"]
     aware_at = IncidentFactsForm.base_fields["aware_at"]
     aware_basis = IncidentFactsForm.base_fields["aware_basis"]

@@ -2,18 +2,25 @@
 
 DPO and admin accounts (and superusers) sign in with a password and a TOTP code. The
 password step never logs anyone in: it parks the user id in the session until the code is
-checked, so a half-signed-in session cannot reach the API or the admin.
+checked, so a half-signed-in session cannot reach the API or the admin. Their API tokens
+count only when issued after a right code (`api_token_issue`, `api_token_accepted`).
 """
 
 import base64
+from datetime import datetime
 
 import segno
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.http import HttpRequest
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
+
+from breachdesk.timeutils import aware_utc, now_utc
+from breachdesk.web.models import TokenVerification
 
 
 def second_factor_required(user: AbstractBaseUser) -> bool:
@@ -81,3 +88,34 @@ def protect_admin() -> None:
 
     site.has_permission = has_permission
     site._breachdesk_otp = True
+
+
+@transaction.atomic
+def api_token_issue(
+    *, user: AbstractBaseUser, second_factor_verified: bool, now: datetime | None = None
+) -> Token:
+    """The user's API token. For an account that needs a second factor the caller has just
+    checked a code (`second_factor_verified`): a token kept from before (issued without a
+    code, or while the account needed none) is replaced by a new key, so a key that was
+    handed out on a password alone never gains the second factor's weight."""
+    if not second_factor_required(user):
+        return Token.objects.get_or_create(user=user)[0]
+    if not second_factor_verified:
+        raise ValueError("this account needs a verified second factor for an API token")
+    token = Token.objects.select_for_update().filter(user=user).first()
+    if token is not None and TokenVerification.objects.filter(token=token).exists():
+        return token
+    if token is not None:
+        token.delete()
+    token = Token.objects.create(user=user)
+    TokenVerification.objects.create(token=token, verified_at=aware_utc(now or now_utc()))
+    return token
+
+
+def api_token_accepted(token: Token) -> bool:
+    """Whether a token may act for its user now: always for accounts without a second
+    factor; for the others only when it was issued after a right code. Checked on every
+    request, so a role given later by any path (admin, script, superuser flag) counts."""
+    if not second_factor_required(token.user):
+        return True
+    return TokenVerification.objects.filter(token=token).exists()

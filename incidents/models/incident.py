@@ -4,6 +4,7 @@ from django.db import models
 from incidents.risk import vocab
 from incidents.status import IncidentStatus
 from incidents.validation import validate_incident
+from incidents.vectors import VECTORS
 
 
 def choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -94,6 +95,12 @@ class Incident(models.Model):
         help_text="Awareness time proposed by an integration; a DPO confirms.",
     )
     contained_at = models.DateTimeField(null=True, blank=True)
+    classified_major_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the incident was classified as major (DORA Art. 18): starts the 4 h "
+        "initial report (capped at awareness + 24 h).",
+    )
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -128,6 +135,12 @@ class Incident(models.Model):
     measures_taken = models.TextField(blank=True)
     measures_proposed = models.TextField(blank=True)
     tags = models.JSONField(default=list, blank=True)
+    vector = models.CharField(
+        max_length=32,
+        choices=choices(VECTORS),
+        blank=True,
+        help_text="How it happened (incidents/vectors.py); described, not scored. '' = unknown.",
+    )
 
     # Risk-assessment facts (API contract of the risk engine). null / [] = unknown.
     breach_types = models.JSONField(default=list, blank=True)

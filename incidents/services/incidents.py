@@ -36,10 +36,12 @@ DATETIME_FIELDS = (
     "contained_at",
     "proposed_aware_at",
     "source_notified_at",
+    "classified_major_at",
 )
 EDITABLE_FIELDS = (
     "title",
     "summary",
+    "vector",
     "detected_at",
     "occurred_from",
     "occurred_to",
@@ -47,6 +49,7 @@ EDITABLE_FIELDS = (
     "aware_basis",
     "proposed_aware_at",
     "contained_at",
+    "classified_major_at",
     "assignee",
     "role",
     "controllers",
@@ -71,6 +74,7 @@ OBLIGATION_INPUTS = frozenset(
     {
         "aware_at",
         "detected_at",
+        "classified_major_at",
         "countries",
         "residents",
         "subjects_count",
@@ -127,6 +131,8 @@ def _normalise(field: str, value: Any) -> Any:
         return fact_stored_value(field, value)
     if field in ("countries", "tags") and value is None:
         return []
+    if field == "vector" and value is None:
+        return ""
     if field == "residents" and value is None:
         return {}
     if field == "controllers":
@@ -136,7 +142,7 @@ def _normalise(field: str, value: Any) -> Any:
 
 def _check_times(incident: Incident, now: datetime) -> None:
     fields = ("aware_at", "detected_at", "occurred_from", "occurred_to", "contained_at")
-    for field in (*fields, "source_notified_at"):
+    for field in (*fields, "source_notified_at", "classified_major_at"):
         value = getattr(incident, field)
         if value is not None and (problem := event_time_problem(value, now)):
             raise InvalidInput(f"{field} {problem}.", field=field)

@@ -73,6 +73,8 @@ def _triggers(incident: Incident) -> dict[str, datetime]:
         "suspicion_of_breach": earliest,
         "end_of_calendar_year_of_discovery": earliest,
     }
+    if incident.classified_major_at is not None:
+        triggers["classification_as_major"] = incident.classified_major_at
     current = incident.assessments.order_by("-version").first()
     if current is not None and current.notify_authority:
         first_notifiable = (

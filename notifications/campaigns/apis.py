@@ -17,6 +17,7 @@ from breachdesk.api.fields import AwareDateTimeField
 from breachdesk.api.files import FileDownloadApi
 from breachdesk.api.permissions import has_perm
 from breachdesk.errors import InvalidInput
+from breachdesk.timeutils import iso
 from notifications import delivery as states
 from notifications import receipts
 from notifications.campaigns import selectors, services
@@ -48,6 +49,7 @@ class CampaignOutputSerializer(serializers.Serializer):
     region_counts = serializers.DictField(child=serializers.IntegerField())
     stats = serializers.DictField()
     evidence = serializers.DictField()
+    delay_reason = serializers.CharField()
     purged_at = AwareDateTimeField(allow_null=True)
     progress = serializers.SerializerMethodField()
 
@@ -167,15 +169,73 @@ class CampaignImportDetailApi(APIView):
         return Response(ImportOutputSerializer(run).data)
 
 
+class CampaignWarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    obligation = serializers.IntegerField()
+    rule = serializers.CharField()
+    due_at = AwareDateTimeField()
+
+
+class CampaignStartOutputSerializer(CampaignOutputSerializer):
+    warnings = serializers.ListField(child=CampaignWarningSerializer())
+
+
+OVERDUE_WARNING = (
+    "{rule} was due {due_at} and the campaign starts after it, with no delay_reason: when it "
+    "completes, this duty stays open until a DPO meets it by hand with the reason for the "
+    "delay (POST /api/v1/obligations/{id}/meet/)."
+)
+
+
+def _overdue_warnings(campaign) -> list[dict]:
+    if campaign.delay_reason:
+        return []
+    return [
+        {
+            "code": "duty_overdue",
+            "detail": OVERDUE_WARNING.format(
+                rule=duty.rule_code, due_at=iso(duty.due_at), id=duty.pk
+            ),
+            "obligation": duty.pk,
+            "rule": duty.rule_code,
+            "due_at": duty.due_at,
+        }
+        for duty in selectors.campaign_duties_overdue(campaign)
+    ]
+
+
 class CampaignStartApi(APIView):
-    """Create the deliveries and start sending in the background."""
+    """Create the deliveries and start sending in the background. A DPO may give
+    `delay_reason` when the notice goes out after a duty's deadline: a duty the campaign then
+    completes after its deadline is met late with it (else it stays open for a DPO, and the
+    answer's `warnings` name the duties already past their deadline)."""
 
     permission_classes = [CanSend]
 
-    @extend_schema(request=None, responses={202: CampaignOutputSerializer})
+    class CampaignStartInputSerializer(serializers.Serializer):
+        delay_reason = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            default="",
+            max_length=services.MAX_DELAY_REASON,
+            help_text="Why the notice goes out after a duty's deadline (DPO only); recorded "
+            "on the campaign and the timeline, and given when the campaign meets a duty late.",
+        )
+
+    @extend_schema(
+        request=CampaignStartInputSerializer, responses={202: CampaignStartOutputSerializer}
+    )
     def post(self, request, pk: int):
-        services.campaign_start(campaign_id=pk, actor=request.user)
-        return _campaign_out(pk, status.HTTP_202_ACCEPTED)
+        data = self.CampaignStartInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.campaign_start(
+            campaign_id=pk, actor=request.user, delay_reason=data.validated_data["delay_reason"]
+        )
+        campaign = selectors.campaign_get(pk)
+        warnings = CampaignWarningSerializer(_overdue_warnings(campaign), many=True).data
+        body = {**CampaignOutputSerializer(campaign).data, "warnings": warnings}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
 class CampaignRetryApi(APIView):

@@ -2,7 +2,9 @@
 
 Only a campaign built on a notice a DPO approved meets duties, only those its notice serves,
 and only when the people it reached cover the population the incident states for the duty's
-scope; otherwise the duty stays open and the evidence says why (docs/campaigns.md).
+scope; otherwise the duty stays open and the evidence says why (docs/campaigns.md). A duty
+reached after its deadline is met late only with the reason for the delay a DPO gave when
+starting the campaign; without one it stays open for a DPO to meet by hand with the reason.
 """
 
 from collections.abc import Mapping
@@ -60,8 +62,9 @@ NOT_COVERED = (
 )
 LATE = (
     "sent after the deadline: the duty stays open; a DPO meets it by hand with the reason for "
-    "the delay"
+    "the delay (or gives delay_reason when starting a campaign)"
 )
+LATE_WITH_REASON = "sent after the deadline: met late with the reason the DPO gave at the start"
 
 
 def _coverage(
@@ -128,21 +131,25 @@ def campaign_complete(*, campaign_id: int, now: datetime | None = None) -> bool:
         status=ObligationStatus.PENDING,
     ).order_by("pk"):
         inside, stated = _coverage(campaign.incident, obligation.jurisdiction, reached, by_region)
+        late = bool(obligation.due_at and met_at > obligation.due_at)
         row = {
             "obligation": obligation.pk,
             "rule": obligation.rule_code,
             "reached": inside,
             "stated": stated,
             "met": False,
+            "late": late,
             "reason": f"reached {inside} of {stated} stated",
         }
         if stated is not None and inside < stated:
             row["reason"] = NOT_COVERED.format(reached=inside, stated=stated, id=obligation.pk)
-        elif obligation.due_at and met_at > obligation.due_at:
+        elif late and not campaign.delay_reason:
             row["reason"] = LATE  # the law asks for the reason; BreachDesk does not invent it
         else:
             row["met"] = True
-            to_meet.append((obligation, inside, stated))
+            if late:
+                row["reason"] = LATE_WITH_REASON
+            to_meet.append((obligation, inside, stated, late))
         duties.append(row)
     evidence["duties"] = duties
     if not campaign.notice_version_id:
@@ -167,11 +174,13 @@ def campaign_complete(*, campaign_id: int, now: datetime | None = None) -> bool:
         now=now,
         payload=evidence,
     )
-    for obligation, inside, stated in to_meet:
+    for obligation, inside, stated, late in to_meet:
         obligation_meet(
             obligation_id=obligation.pk,
             actor="system",
             met_at=met_at,
+            # Late: the reason the DPO gave when starting the campaign (audited there).
+            delay_reason=campaign.delay_reason if late else "",
             evidence={
                 # How the duty was met (channel, recipient, reference): the campaign itself;
                 # its full evidence is on the campaign and the timeline event.

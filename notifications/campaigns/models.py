@@ -69,6 +69,12 @@ class Campaign(models.Model):
     obligation_ids = models.JSONField(
         default=list, blank=True, help_text="The individuals obligations this campaign meets."
     )
+    delay_reason = models.TextField(
+        blank=True,
+        help_text="Given by the DPO at the start: why the notice goes out after a duty's "
+        "deadline. A duty it completes after its deadline is then met late with this reason; "
+        "without one it stays open for a DPO.",
+    )
     purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

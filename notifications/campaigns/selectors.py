@@ -1,4 +1,5 @@
-"""Campaign reads: progress (counts per state, rate, ETA), the letters export, the list."""
+"""Campaign reads: progress (counts per state, rate, ETA), the letters export, the list,
+the duties a campaign's notice serves (and those already past their deadline)."""
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -8,6 +9,8 @@ from django.db.models import Count, Min, QuerySet
 
 from breachdesk.errors import DomainError
 from breachdesk.timeutils import iso, now_utc
+from incidents.models import Obligation
+from incidents.models.obligation import ObligationStatus
 from notifications import delivery as states
 from notifications.models import (
     Campaign,
@@ -36,6 +39,28 @@ def import_get(*, campaign_id: int, import_id: int) -> ImportRun:
     if run is None:
         raise DomainError("Import not found.", code="not_found", status=404)
     return run
+
+
+def campaign_duties(campaign: Campaign) -> QuerySet[Obligation]:
+    """The open duties to the people that the campaign's approved notice serves (none for a
+    campaign with its own content): the California text does not meet Massachusetts' duty,
+    whose notice may not say what California's must. Once started: those fixed at the start."""
+    if campaign.started_at is not None:
+        return Obligation.objects.filter(pk__in=campaign.obligation_ids)
+    if not campaign.notice_version_id:
+        return Obligation.objects.none()
+    return Obligation.objects.filter(
+        incident_id=campaign.incident_id,
+        audience="individuals",
+        status=ObligationStatus.PENDING,
+        notices__versions=campaign.notice_version_id,
+    ).distinct()
+
+
+def campaign_duties_overdue(campaign: Campaign, *, now: datetime | None = None) -> list[Obligation]:
+    """The duties it serves whose deadline had passed when it started (a draft: by now)."""
+    at = campaign.started_at or now or now_utc()
+    return list(campaign_duties(campaign).filter(due_at__lt=at).order_by("due_at", "pk"))
 
 
 @dataclass(frozen=True)

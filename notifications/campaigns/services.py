@@ -10,20 +10,19 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django_q.tasks import async_task
 
 from breachdesk.errors import DomainError, InvalidInput
 from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.models import Incident
 from incidents.models.incident import EventKind
-from incidents.models.obligation import ObligationStatus
 from incidents.services.audit import audit_append
-from incidents.services.events import Actor, actor_label, event_record
+from incidents.services.events import Actor, actor_label, actor_user, event_record
 from incidents.services.incidents import incident_update
 from incidents.validation import residents_total
 from notifications import delivery as states
-from notifications.campaigns import importing
+from notifications.campaigns import importing, selectors
 from notifications.campaigns.completion import campaign_complete_if_done
 from notifications.campaigns.content import rendition_for
 from notifications.campaigns.rows import language_code
@@ -32,9 +31,12 @@ from notifications.channels.base import CHANNEL_KINDS
 from notifications.models import Campaign, Delivery, ImportRun, Recipient, SendChunk
 from notifications.models import CampaignStatus as Status
 from notifications.notices.models import Notice, NoticeVersion
+from notifications.redact import redact_contacts
 
 logger = logging.getLogger(__name__)
 WORK_TASK = "notifications.tasks.campaign_work"
+MEET_PERMISSION = "incidents.manage_obligations"  # who may meet a duty late, with a reason
+MAX_DELAY_REASON = 20_000
 
 
 def _campaign(campaign_id: int, *, lock: bool = False) -> Campaign:
@@ -315,9 +317,17 @@ def deliveries_create(campaign: Campaign) -> int:
 
 
 @transaction.atomic(durable=True)
-def campaign_start(*, campaign_id: int, actor: Actor, now: datetime | None = None) -> Campaign:
-    """Create the deliveries and fan the work out to the background workers."""
+def campaign_start(
+    *, campaign_id: int, actor: Actor, delay_reason: str = "", now: datetime | None = None
+) -> Campaign:
+    """Create the deliveries and fan the work out to the background workers.
+
+    `delay_reason` (a DPO's): why the notice goes out after a duty's deadline. A duty it
+    serves that the campaign completes after its deadline is then met late with it; without
+    one such a duty stays open for a DPO (the law asks for the reason; BreachDesk does not
+    invent it). Starting past a deadline without a reason is allowed: the API warns."""
     now = aware_utc(now or now_utc())
+    delay_reason = _delay_reason(delay_reason, actor)
     campaign = _campaign(campaign_id, lock=True)
     if campaign.status != Status.DRAFT:
         raise DomainError(f"The campaign is already {campaign.status}.", field="status")
@@ -325,25 +335,20 @@ def campaign_start(*, campaign_id: int, actor: Actor, now: datetime | None = Non
         raise DomainError("Import recipients before starting.", field="recipients")
     if campaign.notice_version_id:  # the approval may have been withdrawn since
         _approved_version(campaign.notice_version_id, incident_id=campaign.incident_id)
-    created = deliveries_create(campaign)
-    campaign.status, campaign.started_at = Status.SENDING, now
-    # Only a notice a DPO approved can meet a duty, and only the duties it serves: the
-    # California text does not meet Massachusetts' duty, whose notice may not say what
-    # California's must. A campaign with its own content sends, but meets none.
-    campaign.obligation_ids = (
-        list(
-            campaign.incident.obligations.filter(
-                audience="individuals",
-                status=ObligationStatus.PENDING,
-                notices__versions=campaign.notice_version_id,
-            )
-            .values_list("pk", flat=True)
-            .distinct()
+    elif delay_reason:
+        raise InvalidInput(
+            "delay_reason: this campaign sends its own content, not an approved notice, so it "
+            "meets no duty and has no delay to explain.",
+            field="delay_reason",
         )
-        if campaign.notice_version_id
-        else []
-    )
-    campaign.save(update_fields=["status", "started_at", "obligation_ids"])
+    created = deliveries_create(campaign)
+    # Only a notice a DPO approved can meet a duty, and only the duties it serves.
+    duties = selectors.campaign_duties(campaign)
+    overdue = list(duties.filter(due_at__lt=now).order_by("due_at", "pk"))
+    campaign.obligation_ids = list(duties.values_list("pk", flat=True))
+    campaign.status, campaign.started_at = Status.SENDING, now
+    campaign.delay_reason = delay_reason
+    campaign.save(update_fields=["status", "started_at", "obligation_ids", "delay_reason"])
     event_record(
         incident=campaign.incident,
         kind=EventKind.NOTICE_CAMPAIGN_STARTED,
@@ -355,10 +360,31 @@ def campaign_start(*, campaign_id: int, actor: Actor, now: datetime | None = Non
             "recipients": campaign.recipients_count,
             "deliveries": created,
             "channels": campaign.channels,
+            "overdue": [
+                {"obligation": o.pk, "rule": o.rule_code, "due_at": iso(o.due_at)} for o in overdue
+            ],
+            "delay_reason": delay_reason,
         },
     )
     transaction.on_commit(partial(campaign_fan_out, campaign_id=campaign.pk))
     return campaign
+
+
+def _delay_reason(reason: str, actor: Actor) -> str:
+    reason = (reason or "").strip()
+    if len(reason) > MAX_DELAY_REASON:
+        raise InvalidInput(
+            f"delay_reason is longer than {MAX_DELAY_REASON} characters.", field="delay_reason"
+        )
+    user = actor_user(actor)
+    if reason and user is not None and not user.has_perm(MEET_PERMISSION):
+        raise DomainError(
+            "Only a DPO gives the reason for a delay (it meets a duty late).",
+            code="forbidden",
+            status=403,
+            field="delay_reason",
+        )
+    return reason
 
 
 def campaign_fan_out(*, campaign_id: int) -> None:
@@ -472,6 +498,7 @@ def campaign_purge(*, campaign_id: int, now: datetime | None = None) -> int:
     if campaign.purged_at:
         return 0
     purged = Recipient.objects.filter(campaign=campaign).update(contact=None, dedup_key=None)
+    redacted = _delivery_errors_redact(campaign)
     campaign.purged_at = now
     campaign.save(update_fields=["purged_at"])
     audit_append(
@@ -481,6 +508,7 @@ def campaign_purge(*, campaign_id: int, now: datetime | None = None) -> int:
         object_id=campaign.pk,
         data={
             "recipients": purged,
+            "delivery_errors_redacted": redacted,
             "completed_at": iso(campaign.completed_at),
             "retention_days": settings.NOTIFICATIONS_CAMPAIGN_PURGE_DAYS,
             "stats_kept": campaign.stats,
@@ -488,6 +516,23 @@ def campaign_purge(*, campaign_id: int, now: datetime | None = None) -> int:
         now=now,
     )
     return purged
+
+
+def _delivery_errors_redact(campaign: Campaign) -> int:
+    """Provider error texts kept on the deliveries, without any address they quote (a
+    campaign's errors are a handful of distinct texts: one UPDATE each)."""
+    errors = (
+        Delivery.objects.filter(campaign=campaign)
+        .filter(Q(error__contains="@") | Q(error__contains="+"))
+        .values_list("error", flat=True)
+        .distinct()
+        .order_by()
+    )
+    changed = 0
+    for error in list(errors):
+        if (clean := redact_contacts(error)) != error:
+            changed += Delivery.objects.filter(campaign=campaign, error=error).update(error=clean)
+    return changed
 
 
 def campaigns_sweep(*, now: datetime | None = None) -> dict[str, int]:

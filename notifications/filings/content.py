@@ -13,6 +13,7 @@ from incidents import selectors as incident_selectors
 from incidents.models import Incident, Obligation, Organization
 from incidents.models.obligation import ObligationStatus
 from incidents.rules.phases import Phase, is_empty, regime_for_rule
+from incidents.vectors import LABELS as VECTOR_LABELS
 from notifications import delivery as delivery_states
 from notifications.campaigns.models import Recipient
 from notifications.notices.models import Notice, NoticeVersion
@@ -146,6 +147,17 @@ def _rationale(assessment) -> str:
     return " ".join([head, *steps])
 
 
+def _nature(incident: Incident) -> str:
+    """The nature of the breach (Art. 33(3)(a)): the team's description, then how it happened."""
+    text = (incident.summary or incident.title).strip()
+    if incident.vector and incident.vector not in ("other", "unknown"):
+        label = VECTOR_LABELS[incident.vector]
+        text = f"{text}{'' if text.endswith('.') else '.'} How it happened: {label}."
+    elif incident.vector == "unknown":
+        text = f"{text}{'' if text.endswith('.') else '.'} How it happened: not yet known."
+    return text
+
+
 def incident_values(incident: Incident, obligation: Obligation, phase_code: str) -> dict[str, Any]:
     """Every element BreachDesk can fill from the record (others stay for the author)."""
     org = Organization.objects.first()
@@ -160,7 +172,7 @@ def incident_values(incident: Incident, obligation: Obligation, phase_code: str)
         "controller_identity": org.legal_name if org else "",
         "dpo_contact": _contact(org),
         "contact_point": _contact(org),
-        "what_happened": incident.summary or incident.title,
+        "what_happened": _nature(incident),
         "breach_type": list(incident.breach_types),
         "cause": incident.cause,
         "malicious_suspected": malicious,

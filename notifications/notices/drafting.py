@@ -18,6 +18,7 @@ from breachdesk.timeutils import iso
 from incidents.models import Incident, Obligation, Organization
 from incidents.rules import Rule
 from incidents.rules.content import ContentFacts, elements_for, formats_for, prohibitions_for
+from incidents.vectors import DEVICE_VECTORS
 
 from . import strings
 from .library import advice_select, phishing_lines, selectors_for, step_texts
@@ -139,7 +140,39 @@ def _joined(msgids: list[str], languages: list[str]) -> dict[str, str]:
     return out
 
 
+def how_it_happened(incident: Incident) -> list[str]:
+    """The sentences (msgids, formatted after translation) that say how the breach happened:
+    the vector's own sentence with what the cause adds to it, or the cause's sentence where
+    the vector is not recorded (docs/notices.md, "What happened")."""
+    vector, cause = incident.vector, incident.cause
+    if vector in strings.SUPPLIER_ATTACKS and incident.source_party_id:
+        return [strings.SUPPLIER_NAMED, strings.SUPPLIER_ATTACKS[vector]]
+    if vector == "supplier_breach":
+        said = [strings.SUPPLIER_NAMED if incident.source_party_id else strings.SUPPLIER]
+        if cause in strings.SUPPLIER_CAUSES:
+            said.append(strings.SUPPLIER_CAUSES[cause])
+        elif cause == "unknown":
+            said.append(strings.CAUSES["unknown"])
+        return said
+    if vector in strings.VECTORS:
+        said = [strings.VECTORS[vector]]
+        if cause in strings.VECTOR_CAUSE_DETAILS and not (
+            vector == "staff_misuse" and cause == "malicious_insider"
+        ):
+            said.append(strings.VECTOR_CAUSE_DETAILS[cause])
+        if vector in DEVICE_VECTORS and incident.data_protection in strings.DEVICE_PROTECTION:
+            said.append(strings.DEVICE_PROTECTION[incident.data_protection])
+        return said
+    if cause in strings.CAUSES:
+        return [strings.CAUSES[cause]]
+    if vector == "unknown":
+        return [strings.CAUSES["unknown"]]
+    return []
+
+
 def _what_happened(incident: Incident, org_name: str, languages: list[str]) -> dict[str, str]:
+    how = how_it_happened(incident)
+    supplier = {"supplier": incident.source_party.name} if incident.source_party_id else {}
     out = {}
     for lang in languages:
         with translation.override(lang):
@@ -152,8 +185,8 @@ def _what_happened(incident: Incident, org_name: str, languages: list[str]) -> d
                         "org": org_name,
                     }
                 )
-            if incident.cause in strings.CAUSES:
-                parts.append(_(strings.CAUSES[incident.cause]))
+            for msgid in how:
+                parts.append(_(msgid) % supplier if msgid == strings.SUPPLIER_NAMED else _(msgid))
             if incident.exposure in strings.EXPOSURES:
                 parts.append(_(strings.EXPOSURES[incident.exposure]))
             out[lang] = " ".join(parts)
@@ -243,6 +276,7 @@ def draft_content(
         exposure=incident.exposure,
         subject_categories=incident.subject_categories or [],
         tags=incident.tags or [],
+        vector=incident.vector,
     )
     advice = []
     for step in advice_select(keys=keys, countries=incident.countries or []):

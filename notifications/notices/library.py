@@ -70,6 +70,7 @@ def selectors_for(
     exposure: str = "",
     subject_categories: Iterable[str] = (),
     tags: Iterable[str] = (),
+    vector: str = "",
 ) -> frozenset[str]:
     """The `when` keys an incident's facts switch on."""
     keys = {"universal", *data_categories}
@@ -79,7 +80,7 @@ def selectors_for(
         keys.add("published")
     if "children" in set(subject_categories):
         keys.add("children")
-    if {t.lower() for t in tags} & {"ransomware", "extortion"}:
+    if vector == "ransomware" or {t.lower() for t in tags} & {"ransomware", "extortion"}:
         keys.add("extortion")
     return frozenset(keys)
 

@@ -106,3 +106,79 @@ GENERIC_MEASURES_TAKEN = gettext_noop(
 GENERIC_MEASURES_PROPOSED = gettext_noop(
     "We are improving our security to stop this from happening again."
 )
+
+#: How it happened (incidents/vectors.py). Vectors not listed ("other", "unknown") fall back
+#: to the cause's sentence. Each sentence says who did what, in the active voice.
+VECTORS = {
+    "intrusion": gettext_noop("Criminals broke into one of our computer systems."),
+    "ransomware": gettext_noop(
+        "Criminals put harmful software on our systems. It locked our files, and they "
+        "demanded money to unlock them."
+    ),
+    "phishing": gettext_noop(
+        "Criminals sent a fake message to one of our staff and used it to get into our systems."
+    ),
+    "lost_device": gettext_noop(
+        "We lost a device that held personal data, such as a laptop or a phone."
+    ),
+    "stolen_device": gettext_noop(
+        "Someone stole a device of ours that held personal data, such as a laptop or a phone."
+    ),
+    "misdirected_email": gettext_noop(
+        "We sent an e-mail with personal data to the wrong people by mistake."
+    ),
+    "misdirected_post": gettext_noop(
+        "We sent a letter with personal data to the wrong address by mistake."
+    ),
+    "accidental_publication": gettext_noop(
+        "By mistake, we made personal data visible to people who should not have seen it."
+    ),
+    "improper_disposal": gettext_noop(
+        "We threw away documents or equipment without destroying the personal data on them first."
+    ),
+    "staff_misuse": gettext_noop(
+        "Someone who works for us looked at or used personal data without permission."
+    ),
+}
+#: A supplier's breach: where it happened (named when the incident names the party), then why.
+SUPPLIER_NAMED = gettext_noop(
+    "The breach happened at %(supplier)s, a company that handles personal data for us."
+)
+SUPPLIER = gettext_noop("The breach happened at a company that handles personal data for us.")
+SUPPLIER_CAUSES = {
+    "malicious_external": gettext_noop("Criminals got into that company's systems."),
+    "malicious_insider": gettext_noop(
+        "Someone who works there used personal data without permission."
+    ),
+    "accidental_third_party": gettext_noop("That company made a mistake."),
+    "technical_fault": gettext_noop("A technical fault at that company caused it."),
+}
+#: An attack on the supplier named as the incident's source (after SUPPLIER_NAMED), so a
+#: processor's ransomware does not read as our own systems being locked.
+SUPPLIER_ATTACKS = {
+    "intrusion": SUPPLIER_CAUSES["malicious_external"],
+    "ransomware": gettext_noop(
+        "Criminals put harmful software on that company's systems. It locked files, and they "
+        "demanded money to unlock them."
+    ),
+    "phishing": gettext_noop(
+        "Criminals sent a fake message to someone at that company and used it to get into "
+        "its systems."
+    ),
+}
+#: What the cause adds to a vector that already says how it happened.
+VECTOR_CAUSE_DETAILS = {
+    "accidental_third_party": gettext_noop("The mistake happened at one of our suppliers."),
+    "technical_fault": gettext_noop("A technical fault caused it."),
+    "malicious_insider": gettext_noop("Someone who works for us was involved."),
+}
+#: Whether the data on a lost, stolen or discarded device was locked (advice-library §1.27).
+DEVICE_PROTECTION = {
+    "none": gettext_noop("We had not protected the data with encryption."),
+    "encrypted_key_safe": gettext_noop(
+        "We had locked the data with strong encryption, and nobody else has the key."
+    ),
+    "encrypted_key_compromised": gettext_noop(
+        "We had locked the data with encryption, but the key may be in the wrong hands too."
+    ),
+}

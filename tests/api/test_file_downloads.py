@@ -15,8 +15,8 @@ import pytest
 from django.test import Client
 from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 
+from tests.conftest import token_for
 from tests.world import World
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def test_a_view_accepts_exactly_the_file_types_its_schema_declares(path, declare
 
 @pytest.fixture
 def dpo_world(users, org):
-    token = Token.objects.create(user=users["dpo"]).key
+    token = token_for(users["dpo"])
     return {"Authorization": f"Token {token}"}, World(users["dpo"], integration_token="")
 
 
@@ -138,7 +138,7 @@ def _json_error(response, status: int, code: str) -> None:
 def test_an_error_on_a_file_download_asked_as_csv_is_json(dpo_world, users):
     headers, _ = dpo_world
     _json_error(_get("/api/v1/campaigns/999999/letters.csv", "text/csv", headers), 404, "not_found")
-    viewer = {"Authorization": f"Token {Token.objects.create(user=users['viewer']).key}"}
+    viewer = {"Authorization": f"Token {token_for(users['viewer'])}"}
     _json_error(_get("/api/v1/register/export/", "text/csv", viewer), 403, "permission_denied")
     _json_error(_get("/api/v1/register/export/?as=xml", "text/csv", headers), 400, "invalid")
 

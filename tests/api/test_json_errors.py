@@ -4,9 +4,9 @@ DATA_UPLOAD_* limits on endpoints that read forms or raw bodies, and server erro
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from incidents.intake.services import integration_create
+from tests.conftest import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def _error(response, status: int, code: str) -> dict:
 
 @pytest.fixture
 def dpo_headers(users) -> dict[str, str]:
-    return {"Authorization": f"Token {Token.objects.create(user=users['dpo']).key}"}
+    return {"Authorization": f"Token {token_for(users['dpo'])}"}
 
 
 @pytest.fixture

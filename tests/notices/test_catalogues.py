@@ -5,6 +5,7 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
+from incidents.vectors import VECTORS
 from notifications.notices import strings
 from notifications.notices.document import TEMPLATE_TEXT
 from notifications.notices.library import advice_library, advice_translations
@@ -15,7 +16,7 @@ TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
 
 def template_strings():
     out = [strings.TITLE, strings.GENERIC_CONSEQUENCE, strings.GENERIC_MEASURES_TAKEN]
-    out.append(strings.GENERIC_MEASURES_PROPOSED)
+    out += [strings.GENERIC_MEASURES_PROPOSED, strings.SUPPLIER, strings.SUPPLIER_NAMED]
     for table in (
         strings.HEADINGS,
         strings.DATA_CATEGORY_LABELS,
@@ -24,6 +25,11 @@ def template_strings():
         strings.EXPOSURES,
         strings.CONSEQUENCES,
         strings.MITIGATIONS,
+        strings.VECTORS,
+        strings.SUPPLIER_CAUSES,
+        strings.SUPPLIER_ATTACKS,
+        strings.VECTOR_CAUSE_DETAILS,
+        strings.DEVICE_PROTECTION,
         TEMPLATE_TEXT,
     ):
         out += list(table.values())
@@ -46,3 +52,7 @@ def test_advice_translations_name_real_steps_and_cover_every_universal_step(lang
     everywhere = {s.id for s in library["steps"] if "ALL" in s.countries}
     everywhere |= {p.id for p in library["phishing"]}
     assert everywhere <= set(translated)
+
+
+def test_every_vector_with_its_own_sentence_is_a_recorded_vector():
+    assert set(strings.VECTORS) | {"supplier_breach", "other", "unknown"} == set(VECTORS)

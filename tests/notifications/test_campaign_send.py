@@ -98,6 +98,7 @@ def test_outbox_default_sends_once_completes_and_meets_the_individuals_obligatio
             "reached": 6,
             "stated": 6,
             "met": True,
+            "late": False,
             "reason": "reached 6 of 6 stated",
         }
     ]

@@ -2,7 +2,10 @@
 (rejected rows reported by line), start it, follow its progress; the same campaign services
 as the API, with its permissions."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_q.conf import Conf
 
@@ -195,3 +198,67 @@ def test_send_out_pages_run_a_bounded_number_of_queries(
     with django_assert_max_num_queries(35):
         response = web["dpo"].get(f"/incidents/{high_risk.pk}/notices/{approved.pk}/")
     assert len(response.context["campaigns"]) == 10
+
+
+@pytest.fixture
+def ca_send_out(web, users, org, clock):
+    """A Californian breach (30-day duty to the people) whose approved notice is prepared
+    for sending to the two residents it states, with the list imported."""
+    incident = incident_create(
+        actor=users["analyst"],
+        data={
+            "title": "Customer portal leak",
+            "aware_at": NOW - timedelta(hours=10),
+            "countries": ["US-CA"],
+            "residents": {"US-CA": 2},
+            "subjects_count": 2,
+            "data_categories": ["contact", "credentials"],
+            "occurred_from": NOW - timedelta(days=2),
+            "occurred_to": NOW - timedelta(days=1),
+        },
+        now=NOW,
+    )
+    campaign = _prepare(web, incident, _approved(web, incident))
+    url = f"/incidents/{incident.pk}/campaigns/{campaign.pk}/"
+    rows = "email,region\nann@example.test,US-CA\nbo@example.test,US-CA\n"
+    assert _upload(web, url, rows).status_code == 302
+    return url, incident.obligations.get(rule_code="us-ca-1798-82-individuals")
+
+
+def test_a_send_out_past_the_deadline_asks_for_the_reason_and_meets_the_duty_late(
+    web, ca_send_out, django_capture_on_commit_callbacks
+):
+    url, duty = ca_send_out
+    with time_machine.travel(duty.due_at + timedelta(hours=2), tick=False):
+        page = web["dpo"].get(url)
+        assert [o.pk for o in page.context["overdue"]] == [duty.pk]
+        text = page.content.decode()
+        assert "Past the deadline already" in text
+        assert 'name="delay_reason"' in text
+        with django_capture_on_commit_callbacks(execute=True):
+            started = web["dpo"].post(
+                f"{url}start/", {"delay_reason": "The police asked us to wait."}
+            )
+        assert started.status_code == 302
+    duty.refresh_from_db()
+    assert (duty.status, duty.delay_reason) == ("late", "The police asked us to wait.")
+    assert duty.late_by_seconds == 2 * 3600
+    timeline = web["viewer"].get(f"/incidents/{duty.incident_id}/").content.decode()
+    assert "us-ca-1798-82-individuals met late" in timeline
+    assert "The police asked us to wait." in timeline
+
+
+def test_a_send_out_past_the_deadline_without_a_reason_warns_and_leaves_the_duty_open(
+    web, ca_send_out, django_capture_on_commit_callbacks
+):
+    url, duty = ca_send_out
+    with (
+        time_machine.travel(duty.due_at + timedelta(hours=2), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        started = web["dpo"].post(f"{url}start/", follow=True)
+    text = started.content.decode()
+    assert "us-ca-1798-82-individuals" in text
+    assert "no reason for the delay was given" in text
+    duty.refresh_from_db()
+    assert duty.status == "pending"

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from breachdesk.errors import DomainError
 from breachdesk.timeutils import now_utc
-from breachdesk.web.campaign_forms import ImportForm, NewCampaignForm
+from breachdesk.web.campaign_forms import ImportForm, NewCampaignForm, StartForm
 from breachdesk.web.views.access import notice_or_404, workspace_view
 from breachdesk.web.views.errors import Refused, attach, message_of
 from notifications import delivery as states
@@ -109,9 +109,16 @@ def campaign_new(request: HttpRequest, incident_pk: int, notice_pk: int) -> Http
     return redirect("web:notice", incident_pk=incident_pk, pk=notice_pk)
 
 
-def _page(request, campaign: Campaign, import_form: ImportForm | None = None, status=200):
+def _page(
+    request,
+    campaign: Campaign,
+    import_form: ImportForm | None = None,
+    start_form: StartForm | None = None,
+    status=200,
+):
     user = request.user
     draft = campaign.status == Status.DRAFT
+    can_start = draft and user.has_perm("notifications.send_campaign")
     imports = list(campaign.imports.all()[:10])
     for run in imports:
         run.rejected_shown = run.rejected_rows[:REJECTED_SHOWN]
@@ -129,7 +136,9 @@ def _page(request, campaign: Campaign, import_form: ImportForm | None = None, st
             "import_form": (import_form or ImportForm())
             if draft and user.has_perm("notifications.add_campaign")
             else None,
-            "can_start": draft and user.has_perm("notifications.send_campaign"),
+            "can_start": can_start,
+            "start_form": (start_form or StartForm()) if can_start else None,
+            "overdue": selectors.campaign_duties_overdue(campaign) if can_start else [],
             "can_retry": user.has_perm("notifications.send_campaign"),
             "can_export": user.has_perm("notifications.export_letters"),
         },
@@ -178,15 +187,31 @@ def campaign_import(request: HttpRequest, incident_pk: int, pk: int) -> HttpResp
 @require_POST
 @workspace_view("notifications.send_campaign")
 def campaign_start(request: HttpRequest, incident_pk: int, pk: int) -> HttpResponse:
-    _campaign(incident_pk, pk)
+    campaign = _campaign(incident_pk, pk)
+    form = StartForm(request.POST)
+    if not form.is_valid():
+        return _page(request, campaign, start_form=form, status=400)
     try:
-        campaign = services.campaign_start(campaign_id=pk, actor=request.user)
+        campaign = services.campaign_start(
+            campaign_id=pk, actor=request.user, delay_reason=form.cleaned_data["delay_reason"]
+        )
     except Refused as exc:
-        messages.error(request, message_of(exc))
-    else:
-        messages.success(
+        if getattr(exc, "field", None) != "delay_reason":
+            messages.error(request, message_of(exc))
+            return redirect("web:campaign", incident_pk=incident_pk, pk=pk)
+        attach(form, exc)  # keep what the DPO typed, with the error beside it
+        return _page(request, campaign, start_form=form, status=400)
+    messages.success(
+        request,
+        f"Sending started to {campaign.recipients_count} recipient(s) in the background.",
+    )
+    overdue = [] if campaign.delay_reason else selectors.campaign_duties_overdue(campaign)
+    if overdue:
+        messages.warning(
             request,
-            f"Sending started to {campaign.recipients_count} recipient(s) in the background.",
+            f"{len(overdue)} duty(ies) it meets were past their deadline "
+            f"({', '.join(o.rule_code for o in overdue)}) and no reason for the delay was "
+            "given: they stay open until a DPO meets them by hand with the reason.",
         )
     return redirect("web:campaign", incident_pk=incident_pk, pk=pk)
 

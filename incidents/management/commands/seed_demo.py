@@ -7,9 +7,9 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from breachdesk.timeutils import now_utc
+from breachdesk.web.twofactor import api_token_issue
 from incidents.intake.models import Integration
 from incidents.intake.services import integration_create, integration_rotate_token
 from incidents.models import Incident, Organization
@@ -79,7 +79,9 @@ class Command(BaseCommand):
         if not Incident.objects.exists():
             with transaction.atomic():  # all demo incidents or none
                 self._incidents(users)
-        token, _ = Token.objects.get_or_create(user=users["dpo"])
+        # The demo enrolled the dpo's authenticator itself (above), so the token it prints
+        # counts as issued with the second factor (a DPO token without it is refused).
+        token = api_token_issue(user=users["dpo"], second_factor_verified=True)
         alerts_token = self._integration()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         for username, group, password in DEMO_USERS:
@@ -126,6 +128,7 @@ class Command(BaseCommand):
                 records_count=40000,
                 breach_types=["availability", "confidentiality"],
                 cause="malicious_external",
+                vector="ransomware",
                 data_categories=["identity", "contact", "health"],
                 subject_categories=["patients"],
                 identifiability="direct",
@@ -165,6 +168,7 @@ class Command(BaseCommand):
                 subjects_count=40,
                 breach_types=["confidentiality"],
                 cause="accidental_internal",
+                vector="misdirected_email",
                 data_categories=["identity", "employment"],
                 integrity_impact="none",
                 availability_impact="none",
@@ -211,6 +215,7 @@ class Command(BaseCommand):
                 subjects_count=900,
                 breach_types=["confidentiality"],
                 cause="malicious_external",
+                vector="stolen_device",
                 data_categories=["identity", "contact"],
                 subject_categories=["customers"],
                 identifiability="direct",
@@ -283,6 +288,7 @@ class Command(BaseCommand):
                 subjects_count=3100,
                 breach_types=["confidentiality"],
                 cause="accidental_third_party",
+                vector="supplier_breach",
                 data_categories=["identity", "contact", "health"],
                 subject_categories=["patients"],
                 identifiability="direct",
@@ -310,6 +316,7 @@ class Command(BaseCommand):
                 subjects_count=7100,
                 breach_types=["confidentiality", "integrity"],
                 cause="malicious_external",
+                vector="intrusion",
                 data_categories=["identity", "contact", "credentials"],
                 credentials_protection="strong_salted_hash",
                 subject_categories=["customers"],

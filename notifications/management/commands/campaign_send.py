@@ -24,12 +24,23 @@ class Command(BaseCommand):
         parser.add_argument("campaign_id", type=int)
         parser.add_argument("--start", action="store_true", help="start a draft campaign first")
         parser.add_argument("--actor", default="system:campaign_send")
+        parser.add_argument(
+            "--delay-reason",
+            default="",
+            help="with --start: why the notice goes out after a duty's deadline (a duty it "
+            "completes late is then met late with this reason)",
+        )
         parser.add_argument("--no-wait", action="store_true", help="do not wait for leases")
 
     def handle(self, *args, campaign_id: int, start: bool, actor: str, no_wait: bool, **options):
+        delay_reason = options["delay_reason"]
+        if delay_reason and not start:
+            raise CommandError("--delay-reason is given when starting: add --start.")
         try:
             if start:
-                services.campaign_start(campaign_id=campaign_id, actor=actor)
+                services.campaign_start(
+                    campaign_id=campaign_id, actor=actor, delay_reason=delay_reason
+                )
             campaign = selectors.campaign_get(campaign_id)
         except DomainError as exc:
             raise CommandError(exc.message) from None
