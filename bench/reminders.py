@@ -8,13 +8,20 @@ In a throw-away database (SQLite file by default, or DATABASE_URL), one German i
 GDPR Art. 33 duty (72 h) is cloned onto N incidents, all aware 60 hours ago, so the 48 h,
 24 h and 12 h steps fall due at once: each duty gets one catch-up reminder (the 12 h step
 covering the two earlier ones) to its assignee and to the DPO by e-mail and SMS, through the
-outbound layer and the outbox backend (no provider). Measured in the same run:
+outbound layer and the outbox backend (no provider). A recipient due several reminders in one
+sweep batch gets one digest listing them (NOTIFICATIONS_REMINDER_DIGEST_MIN), so with one
+assignee (`--assignees 1`, the default) a batch of 500 reminders is 3 messages; with
+`--assignees K` the incidents have up to K distinct assignees (incident n gets assignee
+n mod K), the worst case being one per incident (`--assignees 10000`): every reminder is
+an e-mail of its own, and only the statements per batch stay bounded. Measured in the same
+run:
   * baseline: a bare `bulk_create` of the same number of outbox rows the sweep writes;
   * the sweep (`reminders_sweep()`): wall time, queries, and the sweep's own queries apart
     from the outbound layer's per-message bookkeeping;
   * the next minute's idle sweep (nothing due).
 
     .venv/bin/python bench/reminders.py --due 2000 10000
+    .venv/bin/python bench/reminders.py --due 2000 10000 --assignees 10000
     DATABASE_URL=postgres://…/empty_db .venv/bin/python bench/reminders.py --due 10000
 
 SQLite gets a fresh file per size; with DATABASE_URL give one size per empty database.
@@ -47,8 +54,9 @@ def setup(db_dir: str) -> None:
     # also remove the reminder ladders that the migrations load.
 
 
-def populate(due: int, now: datetime) -> None:
-    """N incidents, each with the same running Art. 33 duty, aware 60 hours before `now`."""
+def populate(due: int, now: datetime, assignees: int = 1) -> None:
+    """N incidents, each with the same running Art. 33 duty, aware 60 hours before `now`;
+    incident n is assigned to the n mod `assignees`-th user (user 0 is alice)."""
     from django.contrib.auth import get_user_model
 
     from incidents.models import Incident, Obligation, Organization
@@ -79,11 +87,18 @@ def populate(due: int, now: datetime) -> None:
             now=aware + timedelta(minutes=6),
         )
     Obligation.objects.filter(incident=template).exclude(pk=duty.pk).delete()
+    model = get_user_model()
+    others = [
+        model(username=f"assignee{n}", email=f"assignee{n}@example.test")
+        for n in range(1, min(assignees, due))
+    ]
+    people = [user, *model.objects.bulk_create(others, batch_size=500)]
     for start in range(1, due, 2000):
         clones = []
         for number in range(start, min(start + 2000, due)):
             clone = Incident.objects.get(pk=template.pk)
             clone.pk, clone.reference = None, f"BD-B-{number:06d}"
+            clone.assignee = people[number % len(people)]
             clones.append(clone)
         Incident.objects.bulk_create(clones)
         twins = []
@@ -139,7 +154,7 @@ class Counter:
         return execute(sql, params, many, context)
 
 
-def measure(due: int) -> dict:
+def measure(due: int, assignees: int = 1) -> dict:
     import time_machine
     from django.db import connection
 
@@ -147,7 +162,7 @@ def measure(due: int) -> dict:
     from notifications.services import reminders_sweep
 
     now = datetime.now(tz=UTC).replace(microsecond=0)
-    populate(due, now)
+    populate(due, now, assignees)
     messages_before = OutboxMessage.objects.count()
     counted = Counter()
     with time_machine.travel(now, tick=True), connection.execute_wrapper(counted):
@@ -165,6 +180,7 @@ def measure(due: int) -> dict:
         idle_elapsed = time.perf_counter() - began
     return {
         "due": due,
+        "assignees": min(assignees, due),
         "claimed": report.claimed,
         "sent": report.sent,
         "errors": report.errors,
@@ -183,6 +199,12 @@ def measure(due: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--due", type=int, nargs="+", default=[2000, 10000])
+    parser.add_argument(
+        "--assignees",
+        type=int,
+        default=1,
+        help="distinct assignees over the incidents (1: all the same; N: one per incident)",
+    )
     args = parser.parse_args()
     from multiprocessing import get_context
 
@@ -190,19 +212,20 @@ def main() -> None:
     rows = []
     for due in args.due:
         with ctx.Pool(1) as pool:  # a fresh process and database per size
-            rows.append(pool.apply(_child, (due, os.environ.get("DATABASE_URL"))))
+            rows.append(pool.apply(_child, (due, os.environ.get("DATABASE_URL"), args.assignees)))
     url = os.environ.get("DATABASE_URL") or ""
     database = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"Reminder sweep catch-up on {database} (load average at the end: {load})\n")
     print(
-        "| due at once | sweep | messages | per reminder | queries (sweep's own) | "
+        "| due at once | assignees | sweep | messages | per reminder | queries (sweep's own) | "
         "baseline: bulk insert of the messages | ratio | idle sweep next minute |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
-            f"| {r['due']:,} | {r['seconds']:.1f} s ({r['claimed']:,} claimed, "
+            f"| {r['due']:,} | {r['assignees']:,} | "
+            f"{r['seconds']:.1f} s ({r['claimed']:,} claimed, "
             f"{r['sent']:,} sent, {r['errors']} errors) | {r['messages']:,} | "
             f"{1000 * r['seconds'] / max(r['due'], 1):.2f} ms | {r['queries']:,} "
             f"({r['own_queries']}) | {r['baseline_seconds']:.2f} s | "
@@ -212,12 +235,12 @@ def main() -> None:
         )
 
 
-def _child(due: int, database_url: str | None) -> dict:
+def _child(due: int, database_url: str | None, assignees: int = 1) -> dict:
     with tempfile.TemporaryDirectory(prefix="bd-bench-reminders-") as tmp:
         if database_url:
             os.environ["DATABASE_URL"] = database_url
         setup(tmp)
-        return measure(due)
+        return measure(due, assignees)
 
 
 if __name__ == "__main__":

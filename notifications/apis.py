@@ -5,7 +5,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from breachdesk.api.fields import AwareDateTimeField
 from breachdesk.api.files import FileDownloadApi
+from breachdesk.api.pagination import Pagination
 from breachdesk.api.permissions import has_perm
 from breachdesk.timeutils import now_utc
 from notifications import outbound, selectors, services
@@ -134,29 +135,46 @@ class UnknownMessageOutputSerializer(serializers.Serializer):
             return None
         return {"id": incident.pk, "reference": incident.reference, "title": incident.title}
 
+    obligations = serializers.SerializerMethodField(
+        help_text="Every duty it was sent for: a reminder digest carries several."
+    )
+
     @extend_schema_field(UnknownMessageDutySerializer(allow_null=True))
     def get_obligation(self, row) -> dict | None:
-        duty = row.obligation
-        if duty is None:
-            return None
-        return {
-            "id": duty.pk,
-            "rule_code": duty.rule_code,
-            "audience": duty.audience,
-            "recipient": duty.recipient,
-        }
+        """The first duty (the only one but for a digest); see `obligations`."""
+        return _duty(row.obligation) if row.obligation else None
+
+    @extend_schema_field(UnknownMessageDutySerializer(many=True))
+    def get_obligations(self, row) -> list[dict]:
+        return [_duty(duty) for duty in row.obligations]
 
 
-class UnknownMessagesApi(APIView):
-    """Single messages (reminders, pages, notices to a controller) whose provider answer was
-    lost, oldest first, with the incident and the duty each was sent for."""
+def _duty(duty) -> dict:
+    return {
+        "id": duty.pk,
+        "rule_code": duty.rule_code,
+        "audience": duty.audience,
+        "recipient": duty.recipient,
+    }
+
+
+class UnknownMessagesApi(generics.ListAPIView):
+    """Single messages (reminders and reminder digests, pages, notices to a controller) whose
+    provider answer was lost, oldest first, with the incident and the duties each was sent
+    for; paginated like every list (`?page=`, `?page_size=`)."""
 
     permission_classes = [has_perm("notifications.view_outboundmessage")]
+    serializer_class = UnknownMessageOutputSerializer
+    pagination_class = Pagination
+    filter_backends: list = []
 
-    @extend_schema(responses=UnknownMessageOutputSerializer(many=True))
-    def get(self, request):
-        rows = selectors.outbound_unknown_with_duties(now=now_utc())
-        return Response(UnknownMessageOutputSerializer(rows, many=True).data)
+    def get_queryset(self):
+        return selectors.outbound_unknown().select_related("incident")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        rows = selectors.outbound_unknown_duties(page, now=now_utc())
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
 
 class MessageSettleInputSerializer(serializers.Serializer):

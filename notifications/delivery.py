@@ -24,6 +24,9 @@ STATES: tuple[str, ...] = (QUEUED, SENDING, SENT, DELIVERED, BOUNCED, FAILED, UN
 FINAL = frozenset({DELIVERED, BOUNCED, FAILED})
 # States that count as "went out" for evidence (a receipt or the provider's acceptance).
 ACCEPTED = frozenset({SENT, DELIVERED, BOUNCED})
+# A message that reached (or may have reached) its recipient: SENDING is a worker that died
+# during the provider call, UNKNOWN a lost answer. A retry must not send it again.
+REACHED_OR_IN_FLIGHT = ACCEPTED | {SENDING, UNKNOWN}
 
 # What a provider receipt may move a delivery to, from which states. A final state is never
 # changed by a receipt (a late "processed" after "delivered" changes nothing).

@@ -85,12 +85,56 @@ def _one_line(text: str) -> str:
 
 
 def reminder_render(
-    *, obligation: Obligation, steps: list[Step], now: datetime
+    *,
+    obligation: Obligation,
+    steps: list[Step],
+    now: datetime,
+    email: bool = True,
+    sms: bool = True,
 ) -> RenderedReminder:
+    """The reminder's e-mail (subject, body) and SMS; a part not asked for stays empty."""
     context = reminder_context(obligation=obligation, steps=steps, now=now)
-    subject = _one_line(render_to_string("notifications/reminder_subject.txt", context))
-    body = render_to_string("notifications/reminder_email.txt", context).strip() + "\n"
-    sms = render_to_string("notifications/reminder_sms.txt", context).strip()
+    subject = body = text = ""
+    if email:
+        subject = _one_line(render_to_string("notifications/reminder_subject.txt", context))
+        body = render_to_string("notifications/reminder_email.txt", context).strip() + "\n"
+    if sms:
+        text = render_to_string("notifications/reminder_sms.txt", context).strip()
+        if len(text) > SMS_LIMIT:
+            text = text[: SMS_LIMIT - 1] + "…"
+    return RenderedReminder(subject=subject[:300], body=body, sms=text)
+
+
+DIGEST_SMS_LISTED = 3  # the most urgent duties named in a digest SMS; the rest are counted
+
+
+def dashboard_url() -> str:
+    return settings.BREACHDESK_BASE_URL.rstrip("/") + "/"
+
+
+def reminder_digest_render(
+    *, items: list[tuple[Obligation, list[Step]]], now: datetime
+) -> RenderedReminder:
+    """ONE message listing every reminder due to one recipient in a sweep (most urgent first:
+    the earliest deadline, so the most overdue, leads)."""
+    duties = sorted(
+        (
+            reminder_context(obligation=o, steps=steps, now=now) | {"at": o.due_at or o.soft_due_at}
+            for o, steps in items
+        ),
+        key=lambda d: d["at"],
+    )
+    context = {
+        "duties": duties,
+        "count": len(duties),
+        "overdue_count": sum(d["overdue"] for d in duties),
+        "first": duties[:DIGEST_SMS_LISTED],
+        "more": max(0, len(duties) - DIGEST_SMS_LISTED),
+        "link": dashboard_url(),
+    }
+    subject = _one_line(render_to_string("notifications/reminder_digest_subject.txt", context))
+    body = render_to_string("notifications/reminder_digest_email.txt", context).strip() + "\n"
+    sms = _one_line(render_to_string("notifications/reminder_digest_sms.txt", context))
     if len(sms) > SMS_LIMIT:
         sms = sms[: SMS_LIMIT - 1] + "…"
     return RenderedReminder(subject=subject[:300], body=body, sms=sms)

@@ -231,6 +231,31 @@ class ReminderAttempt(models.Model):
         return f"obligation {self.obligation_id} {self.step_key} ({self.status})"
 
 
+class ReminderDelivery(models.Model):
+    """Which single message carried which reminder attempt: one per recipient for a reminder
+    of its own, or one digest for many attempts due to the same recipient in one sweep.
+
+    Written in the transaction that commits the messages (before any provider call), so a
+    retried attempt knows exactly which recipients an earlier try reached, and an unknown
+    message knows every duty it was about.
+    """
+
+    attempt = models.ForeignKey(
+        ReminderAttempt, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    message = models.ForeignKey(
+        "notifications.OutboundMessage", on_delete=models.PROTECT, related_name="reminder_links"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "message"], name="reminder_delivery_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.attempt_id} in message {self.message_id}"
+
+
 class CalendarFeedToken(models.Model):
     """A per-user secret for the iCalendar feed; only its SHA-256 is stored."""
 
@@ -299,6 +324,7 @@ __all__ = [
     "ReceiptEvent",
     "Recipient",
     "ReminderAttempt",
+    "ReminderDelivery",
     "Rendition",
     "SendChunk",
 ]

@@ -1,7 +1,6 @@
 """Reads for reminders, the delivery log and the calendar feed."""
 
 import hashlib
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +14,7 @@ from incidents.models import Incident, Obligation, Organization
 from incidents.selectors import obligations_clock_running
 from incidents.status import OPEN_STATUSES
 from notifications.channels.base import ChannelKind
-from notifications.delivery import UNKNOWN
+from notifications.delivery import QUEUED, REACHED_OR_IN_FLIGHT, UNKNOWN
 from notifications.filings.models import Filing
 from notifications.ical import CalendarEvent
 from notifications.ladder import LadderPolicy, step_key
@@ -28,6 +27,7 @@ from notifications.models import (
     OutboundMessage,
     OutboxMessage,
     ReminderAttempt,
+    ReminderDelivery,
 )
 
 
@@ -167,6 +167,35 @@ def reminder_attempts_stale(*, now: datetime) -> QuerySet[ReminderAttempt]:
     return ReminderAttempt.objects.leads().lease_expired(now).order_by("lease_until", "id")
 
 
+def recipient_key(recipient: Recipient) -> tuple[str, str]:
+    """One recipient per channel and normalised address (how recipients are told apart)."""
+    return (recipient.channel, recipient.address.strip().lower())
+
+
+def reminder_messages_reached(
+    attempt_ids: list[int],
+) -> dict[int, dict[tuple[str, str], OutboundMessage]]:
+    """Per reminder attempt, the messages earlier tries sent that reached (or may have
+    reached) their recipient, by `recipient_key`: found through the ReminderDelivery links,
+    so a digest that carried the attempt counts too. A `queued` one counts as well: its
+    worker died before handing it over, and the outbound sweep sends it."""
+    reached: dict[int, dict[tuple[str, str], OutboundMessage]] = defaultdict(dict)
+    if not attempt_ids:
+        return reached
+    links = (
+        ReminderDelivery.objects.filter(
+            attempt_id__in=attempt_ids, message__state__in=REACHED_OR_IN_FLIGHT | {QUEUED}
+        )
+        .select_related("message")
+        .order_by("message_id")
+    )
+    for link in links:
+        message = link.message
+        key = (message.channel, message.to.strip().lower())
+        reached[link.attempt_id].setdefault(key, message)
+    return reached
+
+
 def reminder_recipients(
     incident: Incident, *, shared: list[Recipient] | None = None
 ) -> list[Recipient]:
@@ -181,7 +210,7 @@ def reminder_recipients(
     found.extend(reminder_recipients_shared() if shared is None else shared)
     unique: dict[tuple[str, str], Recipient] = {}
     for recipient in found:
-        unique.setdefault((recipient.channel, recipient.address.strip().lower()), recipient)
+        unique.setdefault(recipient_key(recipient), recipient)
     return list(unique.values())
 
 
@@ -317,42 +346,44 @@ def outbound_unknown() -> QuerySet[OutboundMessage]:
     return OutboundMessage.objects.filter(state=UNKNOWN).order_by("created_at", "pk")
 
 
-# What a single message was about, from its caller's reference: a reminder of a duty
-# (notifications.services.reminders: "reminder-<attempt>") or a notice to a controller filed
-# for a duty (notifications.filings.services: "filing-<filing>-v<version>"). Pages and other
-# messages belong to their incident only.
-_REMINDER_REF = re.compile(r"reminder-(\d+)")
-_FILING_REF = re.compile(r"filing-(\d+)-v\d+")
-
-
 @dataclass(frozen=True)
 class UnknownMessage:
     message: OutboundMessage
-    obligation: Obligation | None
+    obligations: list[Obligation]  # every duty it was sent for (a reminder digest: several)
     decidable: bool  # its receipt window has passed: a person may settle it now
 
+    @property
+    def obligation(self) -> Obligation | None:
+        return self.obligations[0] if self.obligations else None
 
-def outbound_unknown_with_duties(*, now: datetime) -> list[UnknownMessage]:
-    """The unknown single messages, oldest first, each with the duty it was sent for."""
-    messages = list(outbound_unknown().select_related("incident"))
-    attempts, filings = {}, {}
-    for message in messages:
-        if match := _REMINDER_REF.fullmatch(message.reference):
-            attempts[message.pk] = int(match[1])
-        elif match := _FILING_REF.fullmatch(message.reference):
-            filings[message.pk] = int(match[1])
-    by_attempt = dict(
-        ReminderAttempt.objects.filter(pk__in=attempts.values()).values_list("pk", "obligation")
-    )
-    by_filing = dict(Filing.objects.filter(pk__in=filings.values()).values_list("pk", "obligation"))
-    duty_of = {pk: by_attempt.get(attempt) for pk, attempt in attempts.items()}
-    duty_of |= {pk: by_filing.get(filing) for pk, filing in filings.items()}
-    obligations = Obligation.objects.in_bulk([pk for pk in duty_of.values() if pk])
+
+def outbound_unknown_duties(
+    messages: list[OutboundMessage], *, now: datetime
+) -> list[UnknownMessage]:
+    """These messages, each with the duties it was sent for: the reminders it carried
+    (ReminderDelivery) or the filing it sent (Filing.message); pages and other messages
+    belong to their incident only. Three queries whatever the number of messages."""
+    ids = [message.pk for message in messages]
+    duties: dict[int, list[int]] = defaultdict(list)
+    links = ReminderDelivery.objects.filter(message_id__in=ids).order_by("attempt_id")
+    filings = Filing.objects.filter(message_id__in=ids).order_by("pk")
+    for message_id, obligation_id in [
+        *links.values_list("message_id", "attempt__obligation_id"),
+        *filings.values_list("message_id", "obligation_id"),
+    ]:
+        if obligation_id not in duties[message_id]:
+            duties[message_id].append(obligation_id)
+    obligations = Obligation.objects.in_bulk([pk for found in duties.values() for pk in found])
     return [
         UnknownMessage(
             message=message,
-            obligation=obligations.get(duty_of.get(message.pk)),
+            obligations=[obligations[pk] for pk in duties.get(message.pk, []) if pk in obligations],
             decidable=message.next_try_at is None or message.next_try_at <= now,
         )
         for message in messages
     ]
+
+
+def outbound_unknown_with_duties(*, now: datetime) -> list[UnknownMessage]:
+    """The unknown single messages, oldest first, each with the duties it was sent for."""
+    return outbound_unknown_duties(list(outbound_unknown().select_related("incident")), now=now)

@@ -247,6 +247,9 @@ NOTIFICATIONS_SMS_PER_SECOND = env_int("NOTIFICATIONS_SMS_PER_SECOND", 10)
 NOTIFICATIONS_LEASE_SECONDS = env_int("NOTIFICATIONS_LEASE_SECONDS", 300)
 NOTIFICATIONS_UNKNOWN_WAIT_MINUTES = env_int("NOTIFICATIONS_UNKNOWN_WAIT_MINUTES", 60)
 NOTIFICATIONS_CAMPAIGN_PURGE_DAYS = env_int("NOTIFICATIONS_CAMPAIGN_PURGE_DAYS", 90)
+# Reminders: a recipient with at least this many reminders due in one sweep batch gets ONE
+# digest (e-mail and/or SMS) listing them all instead of one message per duty.
+NOTIFICATIONS_REMINDER_DIGEST_MIN = env_int("NOTIFICATIONS_REMINDER_DIGEST_MIN", 3)
 # Recipient import: an import longer than POOL_MIN_ROWS validates and encrypts its further
 # batches in this many processes (0: all in the importing process) while it inserts.
 NOTIFICATIONS_IMPORT_WORKERS = env_int("NOTIFICATIONS_IMPORT_WORKERS", 2)

@@ -1,8 +1,11 @@
 """The one small interface every outbound channel implements (reminders now, notices later)."""
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
+
+logger = logging.getLogger(__name__)
 
 ChannelKind = Literal["email", "sms"]
 CHANNEL_KINDS: tuple[ChannelKind, ...] = ("email", "sms")
@@ -75,9 +78,36 @@ class ChannelError(Exception):
 
 @runtime_checkable
 class Channel(Protocol):
-    """Send one message or raise ChannelError."""
+    """Send one message or raise ChannelError. A channel may also offer
+    `send_many(messages) -> list[SendResult | ChannelError]` (one answer per message, in
+    order) when it can do a batch cheaper; otherwise the outbound layer uses `send_each`."""
 
     kind: ChannelKind
     provider: str
 
     def send(self, message: Message) -> SendResult: ...
+
+
+def send_each(channel: Channel, messages: list[Message]) -> list[SendResult | ChannelError]:
+    """A channel's `send_many` when it has none: one `send` per message, errors as answers.
+
+    Any other exception is an answer too (outcome unknown: the request may have left), so
+    one broken message does not leave the rest of a batch unsent and undecided.
+    """
+    answers: list[SendResult | ChannelError] = []
+    for message in messages:
+        try:
+            answers.append(channel.send(message))
+        except ChannelError as exc:
+            answers.append(exc)
+        except Exception as exc:  # recorded on the message, never lost
+            logger.exception("channel %s crashed while sending", channel.provider)
+            answers.append(
+                ChannelError(
+                    f"{type(exc).__name__} while sending: {exc}",
+                    retryable=False,
+                    provider=channel.provider,
+                    outcome_unknown=True,
+                )
+            )
+    return answers

@@ -10,7 +10,22 @@ def delivery_log_record(
     *, message: Message, provider: str, status: str, provider_message_id: str = "", error: str = ""
 ) -> OutboxMessage:
     """One row of the delivery log (autocommit or the caller's transaction)."""
-    return OutboxMessage.objects.create(
+    row = delivery_log_row(
+        message=message,
+        provider=provider,
+        status=status,
+        provider_message_id=provider_message_id,
+        error=error,
+    )
+    row.save(force_insert=True)
+    return row
+
+
+def delivery_log_row(
+    *, message: Message, provider: str, status: str, provider_message_id: str = "", error: str = ""
+) -> OutboxMessage:
+    """An unsaved delivery log row (`delivery_log_record` saves one, the outbox many)."""
+    return OutboxMessage(
         channel=message.channel,
         to=message.to,
         subject=message.subject[:300],
@@ -44,3 +59,22 @@ class OutboxChannel:
             accepted=True,
             status=DeliveryStatus.RECORDED,
         )
+
+    def send_many(self, messages: list[Message]) -> list[SendResult]:
+        """Record a batch with one bulk insert per 500 rows (the outbound layer's batches)."""
+        rows = OutboxMessage.objects.bulk_create(
+            [
+                delivery_log_row(message=m, provider=self.provider, status=DeliveryStatus.RECORDED)
+                for m in messages
+            ],
+            batch_size=500,
+        )
+        return [
+            SendResult(
+                provider=self.provider,
+                provider_message_id=f"outbox-{row.pk}",
+                accepted=True,
+                status=DeliveryStatus.RECORDED,
+            )
+            for row in rows
+        ]

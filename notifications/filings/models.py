@@ -49,6 +49,14 @@ class Filing(models.Model):
     )
     channel = models.CharField(max_length=10, choices=FilingChannel.choices, blank=True)
     authority_reference = models.CharField(max_length=200, blank=True)
+    message = models.ForeignKey(
+        "notifications.OutboundMessage",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="filings",
+        help_text="The e-mail that carried a notice to a customer (set when it is queued).",
+    )
     late = models.BooleanField(default=False)
     late_by_seconds = models.BigIntegerField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True, help_text="Deadline it was judged by.")

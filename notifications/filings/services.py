@@ -443,17 +443,23 @@ def filing_send(*, filing_id: int, actor: Actor, now: datetime | None = None) ->
         raise Unprocessable(" ".join(check.problems), completeness=check.to_dict())
     doc = render.document(filing)
     title = labels.text("title_controller", filing.language)
+    key = f"filing-{filing.pk}-v{filing.version}"
+
+    def link(rows: dict) -> None:  # committed with the message, before the provider call
+        Filing.objects.filter(pk=filing.pk).update(message=rows[key])
+
     message = outbound.send(
         channel="email",
         to=party.email,
         subject=f"{title}: {filing.incident.reference}",
         body=render.text(doc),
         html_body=render.html(doc),
-        key=f"filing-{filing.pk}-v{filing.version}",
+        key=key,
         purpose="controller_notice",
         incident_id=filing.incident_id,
         actor=actor_label(actor),
         now=now,
+        on_insert=link,
     )
     proof = {
         "outbound_message_id": message.pk,

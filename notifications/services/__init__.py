@@ -3,7 +3,9 @@
 - `reminders`: the deadline reminder sweep (claims in `reminder_claims`, outcomes in
   `reminder_outcomes`); exactly once because a claim is committed before any provider call;
 - `paging`: paging the DPO and on-call list about a new incident;
-- `deliver`: one message to one recipient through the outbound layer (`notifications.outbound`);
+- `deliver`: messages to reminder/page recipients through the outbound layer
+  (`notifications.outbound.send_many`); `reminder_messages`: which messages carry a sweep
+  batch's reminders (one per duty, or one digest per recipient);
 - `schedules`: the periodic jobs;
 - `calendar_tokens`: calendar feed secrets.
 

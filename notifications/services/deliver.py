@@ -1,15 +1,80 @@
-"""One message to one reminder/page recipient through the outbound layer."""
+"""Messages to reminder/page recipients through the outbound layer, a batch at a time."""
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
+from breachdesk.errors import DomainError
 from notifications import delivery as delivery_states
 from notifications import outbound
-from notifications.models import OutboundMessage
+from notifications.models import OutboundMessage, ReminderDelivery
+from notifications.selectors import Recipient
+
+DIGEST_PURPOSE = "reminder_digest"  # one message listing several reminders to one recipient
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to one recipient, and the reminder attempts it carries (a digest: many)."""
+
+    recipient: Recipient
+    subject: str
+    body: str
+    sms: str
+    key: str
+    reference: str
+    purpose: str = "reminder"
+    incident_id: int | None = None
+    attempts: tuple[int, ...] = ()
+
+
+def address_hash(recipient: Recipient) -> str:
+    """A recipient's address in a key, without the address itself."""
+    return hashlib.sha256(recipient.address.encode()).hexdigest()[:16]
+
+
+def delivery_key(reference: str, tries: int | str, recipient: Recipient) -> str:
+    """One outbound message per (reference, try, channel, address)."""
+    return f"{reference}:{tries}:{recipient.channel}:{address_hash(recipient)}"
+
+
+def deliver_many(deliveries: list[Delivery]) -> list[dict[str, Any]]:
+    """Send every delivery through ONE `outbound.send_many`; each result says what happened.
+
+    Each message once per key: a repeated call sends nothing. The links between reminder
+    attempts and their messages (ReminderDelivery) are committed with the messages, before
+    any provider is called. The caller (the reminder sweep) owns retries, so temporary
+    failures come back as `retryable` instead of being retried by the outbound sweep.
+    """
+    items = [
+        outbound.Outgoing(
+            channel=d.recipient.channel,
+            to=d.recipient.address,
+            subject=d.subject if d.recipient.channel == "email" else "",
+            body=d.body if d.recipient.channel == "email" else d.sms,
+            key=d.key,
+            reference=d.reference,
+            purpose=d.purpose,
+            incident_id=d.incident_id,
+            retry_later=False,
+        )
+        for d in deliveries
+    ]
+    links = [(attempt, d.key) for d in deliveries for attempt in d.attempts]
+
+    def link(rows: dict[str, OutboundMessage]) -> None:
+        ReminderDelivery.objects.bulk_create(
+            [ReminderDelivery(attempt_id=a, message=rows[key]) for a, key in links],
+            ignore_conflicts=True,  # a repeated call links the same rows again
+            batch_size=500,
+        )
+
+    messages = outbound.send_many(items, on_insert=link if links else None)
+    return [delivery_result(d.recipient, m) for d, m in zip(deliveries, messages, strict=True)]
 
 
 def deliver(
-    recipient,
+    recipient: Recipient,
     *,
     subject: str,
     body: str,
@@ -19,31 +84,39 @@ def deliver(
     purpose: str = "reminder",
     incident_id: int | None = None,
 ) -> dict[str, Any]:
-    """Send one message to one recipient through the outbound layer; errors become results.
-
-    One outbound message per (reference, try, channel, address): a repeated call sends
-    nothing; the caller (the reminder sweep) owns retries, so temporary failures come back
-    as `retryable` instead of being retried later by the outbound sweep.
-    """
-    is_email = recipient.channel == "email"
-    attempt = (metadata or {}).get("try", "1")
-    address_hash = hashlib.sha256(recipient.address.encode()).hexdigest()[:16]
-    keys = [f"{reference}:{n}:{recipient.channel}:{address_hash}" for n in range(1, int(attempt))]
-    message = _reached_before(keys) or outbound.send(
-        channel=recipient.channel,
-        to=recipient.address,
-        subject=subject if is_email else "",
-        body=body if is_email else sms,
-        key=f"{reference}:{attempt}:{recipient.channel}:{address_hash}",
-        reference=reference,
-        purpose=purpose,
-        incident_id=incident_id,
-        retry_later=False,
+    """One message to one recipient (`deliver_many` with one), keyed by reference and try."""
+    (result,) = deliver_many(
+        [
+            Delivery(
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                sms=sms,
+                key=delivery_key(reference, (metadata or {}).get("try", "1"), recipient),
+                reference=reference,
+                purpose=purpose,
+                incident_id=incident_id,
+            )
+        ]
     )
-    return {
-        "role": recipient.role,
-        "channel": recipient.channel,
-        "to": recipient.address,
+    return result
+
+
+def delivery_result(recipient: Recipient, message: OutboundMessage | DomainError) -> dict[str, Any]:
+    """What a reminder or page records per recipient: the message (its proof) or the error."""
+    found = {"role": recipient.role, "channel": recipient.channel, "to": recipient.address}
+    if isinstance(message, DomainError):
+        return found | {
+            "message_id": None,
+            "accepted": False,
+            "provider": "",
+            "provider_message_id": "",
+            "status": delivery_states.FAILED,
+            "error": message.message,
+            "retryable": False,
+            "outcome_unknown": False,
+        }
+    return found | {
         "message_id": message.pk,
         "accepted": message.state in delivery_states.ACCEPTED,
         "provider": message.provider,
@@ -52,25 +125,5 @@ def deliver(
         "error": message.error,
         "retryable": message.state == delivery_states.FAILED and message.retryable,
         "outcome_unknown": message.state in (delivery_states.UNKNOWN, delivery_states.SENDING),
+        **({"digest": True} if message.purpose == DIGEST_PURPOSE else {}),
     }
-
-
-# An earlier try's message that reached (or may have reached) its recipient: SENDING is a
-# worker that died during the provider call, UNKNOWN a lost answer.
-REACHED_OR_IN_FLIGHT = delivery_states.ACCEPTED | {delivery_states.SENDING, delivery_states.UNKNOWN}
-
-
-def _reached_before(keys: list[str]) -> OutboundMessage | None:
-    """The message an earlier try of this reminder sent this recipient, if it went out.
-
-    A worker that crashed mid-reminder (or whose database failed after some recipients
-    were reached) leaves its claim leased; the retry after the lease must not message
-    those recipients again, only the ones the earlier try did not reach.
-    """
-    if not keys:
-        return None
-    return (
-        OutboundMessage.objects.filter(key__in=keys, state__in=REACHED_OR_IN_FLIGHT)
-        .order_by("pk")
-        .first()
-    )

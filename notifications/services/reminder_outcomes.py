@@ -6,7 +6,9 @@ from datetime import datetime
 
 from django.db import transaction
 
+from breachdesk.db import rows_update
 from breachdesk.timeutils import iso
+from incidents.models import Obligation
 from incidents.models.incident import EventKind
 from incidents.services.events import EventRecord, events_record_many
 from notifications.models import AttemptStatus, ReminderAttempt
@@ -23,6 +25,8 @@ class Outcome:
     recipients: list[dict]
     results: list[dict]
     sent_at: datetime
+    # The duty with its incident, when the caller has it loaded (else read here).
+    obligation: Obligation | None = None
 
 
 def reminder_finish(
@@ -37,18 +41,23 @@ def reminder_finish(
 
 def reminder_finish_many(outcomes: list[Outcome], *, now: datetime) -> list[str]:
     """Record many claims' outcomes and their timeline events in one transaction with a
-    constant number of queries; "sent", "failed", "retry" or "lost" per outcome."""
+    constant number of statements (parameterised UPDATEs run with executemany, not
+    `bulk_update`'s CASE WHEN); "sent", "failed", "retry" or "lost" per outcome."""
     if not outcomes:
         return []
     fields = ["status", "sent_at", "lease_until", "lateness_seconds", "recipients"]
     fields += ["results", "error"]
     with transaction.atomic(durable=True):
-        leads = ReminderAttempt.objects.select_for_update().select_related("obligation__incident")
+        leads = ReminderAttempt.objects.select_for_update()
+        if any(o.obligation is None for o in outcomes):
+            leads = leads.select_related("obligation__incident")
         leads = leads.in_bulk([o.claim.lead_id for o in outcomes])
+        for item in outcomes:
+            if item.obligation is not None:  # the sweep's copy: no second read of every duty
+                leads[item.claim.lead_id].obligation = item.obligation
         covered: dict[int, list[ReminderAttempt]] = {}
-        for row in ReminderAttempt.objects.filter(covered_by_id__in=list(leads)).order_by(
-            "step_at"
-        ):
+        rows = ReminderAttempt.objects.filter(covered_by_id__in=list(leads)).order_by("step_at")
+        for row in rows.only("pk", "covered_by_id", "step_key", "step_at"):
             covered.setdefault(row.covered_by_id, []).append(row)
         verdicts, changed, changed_covered, events = [], [], [], []
         for item in outcomes:
@@ -69,9 +78,27 @@ def reminder_finish_many(outcomes: list[Outcome], *, now: datetime) -> list[str]
             if verdict == AttemptStatus.SENT:
                 changed_covered.extend(rows)
                 events.append(_timeline_reminder(lead, item, rows))
-        ReminderAttempt.objects.bulk_update(changed, fields, batch_size=500)
-        ReminderAttempt.objects.bulk_update(
-            changed_covered, ["sent_at", "lateness_seconds"], batch_size=500
+        # Fenced: only a lead still carrying our claim token is written.
+        rows_update(
+            ReminderAttempt,
+            fields=fields,
+            match=("id", "claim_token"),
+            rows=[
+                (
+                    {f: getattr(lead, f) for f in fields},
+                    {"id": lead.pk, "claim_token": lead.claim_token},
+                )
+                for lead in changed
+            ],
+        )
+        rows_update(
+            ReminderAttempt,
+            fields=("sent_at", "lateness_seconds"),
+            match=("id",),
+            rows=[
+                ({"sent_at": row.sent_at, "lateness_seconds": row.lateness_seconds}, {"id": row.pk})
+                for row in changed_covered
+            ],
         )
         events_record_many(events)
     return verdicts
@@ -87,7 +114,8 @@ def _outcome_apply(
     lead.recipients, lead.results = item.recipients, results
     if retryable and lead.tries < MAX_TRIES:
         # Some recipient's provider refused for now (429/5xx): try again one lease later.
-        # `deliver` reuses the messages this try already sent, so the retry reaches only
+        # The retry finds this try's messages through their ReminderDelivery links and reuses
+        # them (notifications.services.reminder_messages), so it reaches only
         # the refused recipients and nobody is messaged twice.
         lead.lease_until = now + LEASE  # a later sweep re-claims it as a stale lease
         lead.error = "; ".join(str(r.get("error")) for r in results if not r.get("accepted"))

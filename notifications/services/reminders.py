@@ -10,21 +10,19 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from breachdesk.db import retry_on_lost_connection
+from breachdesk.db import jit_off, retry_on_lost_connection
 from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.models import Obligation
 from incidents.services.obligations import obligation_missed_record
 from notifications import selectors
 from notifications.ladder import due_steps
-from notifications.messages import reminder_render
 from notifications.models import AttemptStatus, ReminderAttempt
-from notifications.services.deliver import deliver
 from notifications.services.reminder_claims import (
-    Claim,
     ClaimRequest,
     reminder_claim_many,
     reminder_reclaim,
 )
+from notifications.services.reminder_messages import Due, reminders_deliver
 from notifications.services.reminder_outcomes import Outcome, reminder_finish_many
 
 logger = logging.getLogger(__name__)
@@ -48,37 +46,6 @@ class SweepReport:
         return asdict(self)
 
 
-def _deliveries(
-    claim: Claim,
-    *,
-    now: datetime,
-    obligation: Obligation | None = None,
-    shared: list[selectors.Recipient] | None = None,
-) -> tuple[list[dict], list[dict]]:
-    """Send the one message of a claim to every recipient; provider errors become results."""
-    if obligation is None:
-        obligation = Obligation.objects.select_related("incident", "incident__assignee").get(
-            pk=claim.obligation_id
-        )
-    recipients = selectors.reminder_recipients(obligation.incident, shared=shared)
-    rendered = reminder_render(obligation=obligation, steps=list(claim.steps), now=now)
-    reference = f"reminder-{claim.lead_id}"
-    metadata = {"attempt": str(claim.lead_id), "try": str(claim.tries)}
-    results = [
-        deliver(
-            recipient,
-            subject=rendered.subject,
-            body=rendered.body,
-            sms=rendered.sms,
-            reference=reference,
-            metadata=metadata,
-            incident_id=obligation.incident_id,
-        )
-        for recipient in recipients
-    ]
-    return [r.as_dict() for r in recipients], results
-
-
 def _tally(report: SweepReport, item: Outcome, verdict: str) -> None:
     if verdict == AttemptStatus.SENT:
         report.sent += 1
@@ -91,25 +58,43 @@ def _tally(report: SweepReport, item: Outcome, verdict: str) -> None:
 
 
 def _send(
-    claim: Claim,
+    dues: list[Due],
     *,
     now: datetime,
     report: SweepReport,
-    obligation: Obligation | None = None,
     shared: list[selectors.Recipient] | None = None,
-) -> Outcome | None:
-    """Send one claim's message; None when it crashed (one broken reminder, a template or
-    database error, must not starve the others: the claim stays leased and a later sweep
-    retries it, up to MAX_TRIES). Provider errors never get here; they are results."""
+) -> list[Outcome]:
+    """Send the messages of these claims together (digests where due); an outcome per claim.
+
+    If that crashes (a template or database error), claim by claim, so one broken reminder
+    does not starve the others: what the batch already handed over is found through the
+    links and not sent again; a claim that crashes alone stays leased and a later sweep
+    retries it, up to MAX_TRIES. Provider errors never get here; they are results."""
+    if not dues:
+        return []
     try:
-        recipients, results = _deliveries(claim, now=now, obligation=obligation, shared=shared)
+        sent = reminders_deliver(dues, shared=shared, now=now)
     except Exception:
-        logger.exception("reminder attempt %s crashed; retried after the lease", claim.lead_id)
+        if len(dues) > 1:
+            return [o for due in dues for o in _send([due], now=now, report=report, shared=shared)]
+        logger.exception(
+            "reminder attempt %s crashed; retried after the lease", dues[0].claim.lead_id
+        )
         report.errors += 1
-        return None
+        return []
     # Measured, not decided: the clock is read again once the providers have answered, so
     # lateness includes scheduling delay, queueing and provider latency.
-    return Outcome(claim=claim, recipients=recipients, results=results, sent_at=max(now, now_utc()))
+    sent_at = max(now, now_utc())
+    return [
+        Outcome(
+            claim=due.claim,
+            recipients=sent[due.claim.lead_id][0],
+            results=sent[due.claim.lead_id][1],
+            sent_at=sent_at,
+            obligation=due.obligation,
+        )
+        for due in dues
+    ]
 
 
 def _finish(outcomes: list[Outcome], *, now: datetime, report: SweepReport) -> None:
@@ -148,7 +133,9 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
     """Record missed deadlines and send every due ladder step once; safe to run concurrently.
 
     Several steps due at once (late schedule, worker down) go out as ONE catch-up message
-    naming the missed steps; all of them are recorded as done. Whatever the dates, a
+    naming the missed steps; all of them are recorded as done. A recipient due several
+    reminders in one batch (NOTIFICATIONS_REMINDER_DIGEST_MIN) gets one digest listing
+    them (notifications.services.reminder_messages). Whatever the dates, a
     deadline has at most one step per ladder offset and one overdue step due
     (notifications.ladder.due_steps), and deadlines are claimed, sent and recorded in
     batches of SWEEP_BATCH with a fixed number of queries per batch.
@@ -168,11 +155,15 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
             ).count()
             continue
         report.retried += 1
-        outcome = _send(claim, now=now, report=report)
-        _finish([outcome] if outcome else [], now=now, report=report)
+        obligation = Obligation.objects.select_related("incident", "incident__assignee").get(
+            pk=claim.obligation_id
+        )
+        outcomes = _send([Due(claim=claim, obligation=obligation)], now=now, report=report)
+        _finish(outcomes, now=now, report=report)
 
     ladders = selectors.ladders_current()
-    obligations = list(selectors.obligations_for_reminders(now=now, ladders=ladders))
+    with jit_off():  # a short scan whose planner cost would trigger seconds of JIT compiling
+        obligations = list(selectors.obligations_for_reminders(now=now, ladders=ladders))
     shared = selectors.reminder_recipients_shared() if obligations else []
     for start in range(0, len(obligations), SWEEP_BATCH):
         batch = obligations[start : start + SWEEP_BATCH]
@@ -206,13 +197,5 @@ def _sweep_batch(
     claims = reminder_claim_many(requests, now=now)
     report.claimed += len(claims)
     report.lost_race += len(requests) - len(claims)
-    outcomes = [
-        outcome
-        for claim in claims
-        if (
-            outcome := _send(
-                claim, now=now, report=report, obligation=by_id[claim.obligation_id], shared=shared
-            )
-        )
-    ]
-    _finish(outcomes, now=now, report=report)
+    dues = [Due(claim=claim, obligation=by_id[claim.obligation_id]) for claim in claims]
+    _finish(_send(dues, now=now, report=report, shared=shared), now=now, report=report)

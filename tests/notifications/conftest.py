@@ -88,6 +88,38 @@ def authority_duty(incident: Incident) -> Obligation:
     )
 
 
+def copies(
+    duty: Obligation,
+    count: int,
+    *,
+    prefix: str = "BD-T",
+    later: timedelta = timedelta(0),
+    own_assignee: bool = False,
+) -> list[Obligation]:
+    """`count` more incidents, each with the same running authority duty as `duty` (the only
+    duty left on the template incident, so the counts below are exact), due `later` than it;
+    with `own_assignee`, each incident has an assignee of its own."""
+    Obligation.objects.filter(incident=duty.incident).exclude(pk=duty.pk).delete()
+    template = duty.incident
+    incidents = []
+    for number in range(count):
+        clone = Incident.objects.get(pk=template.pk)
+        clone.pk = None
+        clone.reference = f"{prefix}-{number:05d}"
+        if own_assignee:
+            clone.assignee = make_user(
+                f"{prefix}-{number}", email=f"{prefix}-{number}@example.test"
+            )
+        incidents.append(clone)
+    Incident.objects.bulk_create(incidents)
+    obligations = []
+    for incident in incidents:
+        twin = Obligation.objects.get(pk=duty.pk)
+        twin.pk, twin.incident, twin.due_at = None, incident, duty.due_at + later
+        obligations.append(twin)
+    return Obligation.objects.bulk_create(obligations)
+
+
 @pytest.fixture
 def duty(breach, assignee) -> Obligation:
     """The authority duty, alone: the breach's other open duties (the people's notice, worked

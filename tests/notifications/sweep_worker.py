@@ -1,6 +1,6 @@
 """A sweep worker in its own process, for the multi-process exactly-once test.
 
-    python -m tests.notifications.sweep_worker setup AWARE_AT
+    python -m tests.notifications.sweep_worker setup AWARE_AT [DUTIES]
     python -m tests.notifications.sweep_worker race DIR WORKER_NO AT [AT ...]
 
 In round n a racing worker touches DIR/ready-n-WORKER_NO, waits for DIR/go-n, sweeps at
@@ -21,10 +21,10 @@ from pathlib import Path
 import time_machine
 
 
-def _setup(aware_at: datetime) -> dict:
+def _setup(aware_at: datetime, duties: int = 1) -> dict:
     from django.contrib.auth import get_user_model
 
-    from incidents.models import Organization
+    from incidents.models import Incident, Obligation, Organization
     from incidents.services.incidents import incident_create
     from incidents.services.obligations import obligation_waive
 
@@ -49,6 +49,15 @@ def _setup(aware_at: datetime) -> dict:
         obligation_waive(
             obligation_id=other.pk, actor=user, justification="Not part of this race", now=aware_at
         )
+    # More incidents with the same duty, assignee and DPO: their reminders are due together
+    # (a digest per recipient).
+    for number in range(1, duties):
+        clone = Incident.objects.get(pk=incident.pk)
+        clone.pk, clone.reference = None, f"BD-R-{number:04d}"
+        clone.save(force_insert=True)
+        twin = Obligation.objects.get(pk=duty.pk)
+        twin.pk, twin.incident = None, clone
+        twin.save(force_insert=True)
     return {"obligation_id": duty.pk, "due_at": duty.due_at.isoformat()}
 
 
@@ -79,7 +88,8 @@ def main(argv: list[str]) -> None:
     if argv[0] == "setup":
         at = datetime.fromisoformat(argv[1])
         with time_machine.travel(at, tick=False):
-            sys.stdout.write(json.dumps(_setup(at)) + "\n")
+            duties = int(argv[2]) if len(argv) > 2 else 1
+            sys.stdout.write(json.dumps(_setup(at, duties)) + "\n")
     else:
         _race(Path(argv[1]), argv[2], [datetime.fromisoformat(a) for a in argv[3:]])
 

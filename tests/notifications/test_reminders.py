@@ -23,7 +23,8 @@ from notifications.models import (
     OutboxMessage,
     ReminderAttempt,
 )
-from notifications.services import LEASE, deliver, reminder_claim, reminders_sweep
+from notifications.services import LEASE, reminder_claim, reminders_sweep
+from notifications.services.deliver import Delivery, deliver_many, delivery_key
 from notifications.tasks import deadline_reminders_sweep
 from tests.conftest import EVIDENCE
 from tests.notifications.conftest import AWARE_AT, TWILIO_SID, authority_duty
@@ -337,14 +338,19 @@ def test_a_worker_that_died_after_reaching_one_recipient_is_retried_for_the_othe
     recipients it had not reached, not the first one again (it used to resend to all)."""
     claim, step_at = claim_24h_left(duty)
     first = selectors.reminder_recipients(duty.incident)[0]
-    reached = deliver(
-        first,
-        subject="Reminder",
-        body="24 h left",
-        sms="24 h left",
-        reference=f"reminder-{claim.lead_id}",
-        metadata={"try": "1"},
-        incident_id=duty.incident_id,
+    (reached,) = deliver_many(
+        [
+            Delivery(
+                recipient=first,
+                subject="Reminder",
+                body="24 h left",
+                sms="24 h left",
+                key=delivery_key(f"reminder-{claim.lead_id}", 1, first),
+                reference=f"reminder-{claim.lead_id}",
+                incident_id=duty.incident_id,
+                attempts=(claim.lead_id,),  # as the sweep links a message to its attempts
+            )
+        ]
     )
     assert reached["accepted"]
 

@@ -49,7 +49,8 @@ def test_the_dpo_lists_unknown_messages_with_their_incident_and_duty(api, lost_n
     with time_machine.travel(SENT_AT + timedelta(minutes=1), tick=False):
         listed = api["dpo"].get("/api/v1/messages/unknown/")
     assert listed.status_code == 200, listed.json()
-    (row,) = listed.json()
+    assert listed.json()["count"] == 1  # paginated like every list
+    (row,) = listed.json()["results"]
     message, duty, incident = lost_notice["message"], lost_notice["duty"], lost_notice["incident"]
     assert row["id"] == message.pk
     assert (row["purpose"], row["channel"], row["to"]) == (
@@ -64,12 +65,13 @@ def test_the_dpo_lists_unknown_messages_with_their_incident_and_duty(api, lost_n
     }
     assert row["obligation"]["id"] == duty.pk
     assert row["obligation"]["rule_code"] == "eu-gdpr-33-2-processor"
+    assert row["obligations"] == [row["obligation"]]  # the filing's one duty
     assert row["decidable"] is False
     assert row["decide_after"] == "2026-04-14T14:00:00Z"
     for role in ("analyst", "viewer"):
         assert api[role].get("/api/v1/messages/unknown/").status_code == 403
     with time_machine.travel(WINDOW_OVER, tick=False):
-        assert api["dpo"].get("/api/v1/messages/unknown/").json()[0]["decidable"] is True
+        assert api["dpo"].get("/api/v1/messages/unknown/").json()["results"][0]["decidable"] is True
 
 
 def test_the_dpo_marks_it_delivered_with_a_reason_once_the_window_passed(
@@ -102,7 +104,7 @@ def test_the_dpo_marks_it_delivered_with_a_reason_once_the_window_passed(
     assert (entry.actor, entry.object_id) == ("user:dpo", str(message.pk))
     assert entry.data["reason"] == "Acme's DPO confirmed receipt by phone."
     assert "privacy@acme.example" not in str(entry.data)
-    assert api["dpo"].get("/api/v1/messages/unknown/").json() == []
+    assert api["dpo"].get("/api/v1/messages/unknown/").json()["results"] == []
     assert len(sendgrid.received) == 1  # marking it delivered sends nothing
 
 

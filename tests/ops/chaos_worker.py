@@ -275,8 +275,14 @@ def _report(campaign_id: int) -> dict:
         IncidentEvent.objects.filter(kind="reminder_sent").values_list("payload", flat=True)
     )
     messages = [
-        {"reference": m.reference, "receipt_ref": m.receipt_ref, "to": m.to, "state": m.state}
-        for m in OutboundMessage.objects.all()
+        {
+            "reference": m.reference,
+            "receipt_ref": m.receipt_ref,
+            "to": m.to,
+            "state": m.state,
+            "attempts": [link.attempt_id for link in m.reminder_links.all()],
+        }
+        for m in OutboundMessage.objects.prefetch_related("reminder_links")
     ]
     audit = io.StringIO()
     call_command("verify_audit", stdout=audit, stderr=audit)

@@ -328,17 +328,26 @@ def test_kill_9_three_times_with_provider_faults_and_database_drops(tmp_path, wo
             assert any(r["outcome_unknown"] for r in lead["results"]), lead
     events = Counter(e["attempt_id"] for e in report["reminder_events"])
     assert events == Counter(a["pk"] for a in sent)  # one timeline event per reminder sent
-    # At the providers: no recipient got a reminder twice; every reminder reached someone.
-    by_ref = {m["receipt_ref"]: m["reference"] for m in report["outbound"]}
+    # At the providers: no recipient got a reminder twice (on its own or in a digest, found
+    # through the messages' links to the attempts they carried); every reminder reached
+    # someone.
+    by_receipt = {m["receipt_ref"]: m for m in report["outbound"]}
     reminder_deliveries = Counter(
-        (args.get("breachdesk_ref"), address)
+        (args.get("breachdesk_receipt_ref"), address)
         for args, address, _ in email_taken
         if _ref_kind(args) == "reminder"
-    ) + Counter((by_ref.get(ref), to) for ref, to, _, _ in sms_taken if ref.startswith("m"))
+    ) + Counter((ref, to) for ref, to, _, _ in sms_taken if ref.startswith("m"))
     assert set(reminder_deliveries.values()) == {1}, reminder_deliveries
-    reached = {ref for ref, _ in reminder_deliveries}
-    assert reached >= {f"reminder-{a['pk']}" for a in sent}
-    assert reached <= {f"reminder-{a['pk']}" for a in leads}
+    per_attempt = Counter(
+        (attempt, by_receipt[ref]["to"])
+        for ref, _ in reminder_deliveries
+        if ref in by_receipt
+        for attempt in by_receipt[ref]["attempts"]
+    )
+    assert set(per_attempt.values()) == {1}, per_attempt
+    reached = {attempt for attempt, _ in per_attempt}
+    assert reached >= {a["pk"] for a in sent}
+    assert reached <= {a["pk"] for a in leads}
 
     # No obligation lost its state: each is as before, but the duties the campaign's approved
     # notice serves, met by the completed campaign (it reached everyone the incident states).

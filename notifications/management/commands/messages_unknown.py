@@ -1,6 +1,6 @@
 """List single messages whose outcome is unknown, and settle them (a person's call).
 
-    manage.py messages_unknown                  # list (no addresses): id, purpose, duty...
+    manage.py messages_unknown                  # list (no addresses): id, purpose, duties...
     manage.py messages_unknown --retry 12 13    # send again under the same key (audited)
     manage.py messages_unknown --fail 14 --reason "mailbox gone"         # mark failed
     manage.py messages_unknown --delivered 15 --reason "SendGrid shows it"  # mark delivered
@@ -47,11 +47,12 @@ class Command(BaseCommand):
             self.stdout.write(f"message {pk}: {action} -> {message.state}")
         if not decisions:
             for row in outbound_unknown_with_duties(now=now_utc()):
-                message, duty = row.message, row.obligation
+                message = row.message
+                duties = ", ".join(duty.rule_code for duty in row.obligations) or "-"
                 self.stdout.write(
                     f"{message.pk}\t{message.purpose}\t{message.channel}"
                     f"\tincident {message.incident.reference if message.incident else '-'}"
-                    f"\tduty {duty.rule_code if duty else '-'}"
+                    f"\tduty {duties}"
                     f"\ttries {message.tries}\tdecide after {iso(message.next_try_at) or 'now'}"
                 )
         if problems:
