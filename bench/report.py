@@ -31,9 +31,9 @@ def read(path: Path) -> str:
 
 
 def numbered(folder: Path, name: str) -> list[Path]:
-    """`<name>-<N>.md` outputs (one per worker count or size), by N."""
+    """`<name>-<N>[-<more>].md` outputs (one per worker count or size), by N."""
     found = [f for f in folder.glob(f"{name}-*.md") if f.stem.split("-")[1].isdigit()]
-    return sorted(found, key=lambda f: int(f.stem.split("-")[1]))
+    return sorted(found, key=lambda f: (int(f.stem.split("-")[1]), f.name))
 
 
 def cells(text: str, first: str) -> list[str] | None:
@@ -224,11 +224,15 @@ def reminder_rows(folder: Path, add) -> None:
             assignees = column(row, "assignees")
             if assignees:
                 assignees = f", {assignees} assignee{'' if assignees == '1' else 's'}"
+            messages = column(row, "messages") or "same"
+            timed = floor >= 0.05  # a few digests: too few rows to time
             add(
                 f"reminder sweep, {next(iter(row.values()))} due at once{assignees}",
-                f"{took:.1f} s, {statements}",
-                f"{floor:.2f} s bulk insert of the {column(row, 'messages') or 'same'} messages",
-                column(row, "ratio") or f"{took / max(floor, 1e-9):.1f}x",
+                f"{took:.1f} s, {statements}, {messages} messages",
+                f"{floor:.2f} s bulk insert of the {messages} messages"
+                if timed
+                else f"{floor:.2f} s ({messages} messages: too few to time)",
+                (column(row, "ratio") or f"{took / floor:.1f}x") if timed else "n/a",
                 file.name,
             )
 

@@ -15,8 +15,9 @@
 # count: a qcluster of that many workers against the fake provider, each beside the fake's
 # own ceiling with as many clients; on both databases), REMINDERS_DUE (reminder sweep
 # catch-up: one run per count of reminders due at once, each on a fresh SQLite file or an
-# empty PostgreSQL database; default "2000 10000"), REMINDERS_ARGS (more bench/reminders.py
-# options, e.g. "--assignees 50").
+# empty PostgreSQL database; default "2000 10000"), REMINDERS_ASSIGNEES (per count, one run
+# per spread: "1" assignee for every incident, "each" incident its own, or a number; default
+# "1 each"), REMINDERS_ARGS (more bench/reminders.py options).
 # PostgreSQL: BENCH_PG_URL is a role that may create databases (each benchmark gets a fresh,
 # empty one named BENCH_PG_PREFIX + the step, replaced on the next run: give concurrent runs
 # different prefixes); Redis: BENCH_REDIS_URL (a database number of its own).
@@ -36,6 +37,7 @@ INCIDENTS=${INCIDENTS:-100000}
 RECIPIENTS=${RECIPIENTS:-100000}
 DISPATCH_WORKERS=${DISPATCH_WORKERS:-"1 2 4"}
 REMINDERS_DUE=${REMINDERS_DUE:-"2000 10000"}
+REMINDERS_ASSIGNEES=${REMINDERS_ASSIGNEES:-"1 each"}
 REMINDERS_ARGS=${REMINDERS_ARGS:-}
 ALL_STEPS="intake list dashboard export campaigns reminders"
 BENCH_STEPS=${BENCH_STEPS:-$ALL_STEPS}
@@ -126,14 +128,19 @@ run_all() {  # run_all LABEL (DATABASE_URL / REDIS_URL set by the caller, or not
     rm -f "$work"/*.sqlite3* "$work"/*.csv
   fi
   if wanted reminders; then
-    # bench/reminders.py: one process per size (SQLite: a fresh file in a temporary folder;
-    # PostgreSQL: an empty database per size).
+    # bench/reminders.py: one process per size and assignee spread (SQLite: a fresh file in
+    # a temporary folder; PostgreSQL: an empty database each). One assignee: every batch is
+    # a few digests; "each": one assignee per incident, every reminder a message of its own.
     rm -f "$dir"/reminders-*.md
     for due in $REMINDERS_DUE; do
-      db "reminders_$due"
-      # shellcheck disable=SC2086  # REMINDERS_ARGS is a list of options
-      step "$label: reminder sweep with $due due at once" "$dir/reminders-$due.md" \
-        "$PY" bench/reminders.py --due "$due" $REMINDERS_ARGS
+      for spread in $REMINDERS_ASSIGNEES; do
+        local assignees=$([[ $spread == each ]] && echo "$due" || echo "$spread")
+        db "reminders_${due}_$spread"
+        # shellcheck disable=SC2086  # REMINDERS_ARGS is a list of options
+        step "$label: reminder sweep with $due due at once, $assignees assignee(s)" \
+          "$dir/reminders-$due-$spread.md" \
+          "$PY" bench/reminders.py --due "$due" --assignees "$assignees" $REMINDERS_ARGS
+      done
     done
   fi
   "$PY" bench/report.py "$OUT" bench/RESULTS.md
