@@ -40,8 +40,18 @@ sys.path.insert(0, str(ROOT))
 
 
 def setup(db_dir: str) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "breachdesk.settings.dev")
+    # The sweep runs in a worker with the production settings (DEBUG off: cached templates,
+    # no query log), with the development keys and the outbox (no provider configured).
+    from breachdesk.settings.devkeys import DEV_AUDIT_HMAC_KEY, DEV_FIELD_ENCRYPTION_KEY
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "breachdesk.settings.production")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{db_dir}/bench.sqlite3")
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+    os.environ.setdefault("ALLOWED_HOSTS", "localhost")
+    os.environ.setdefault("FIELD_ENCRYPTION_KEYS", DEV_FIELD_ENCRYPTION_KEY)
+    os.environ.setdefault("AUDIT_HMAC_KEY", DEV_AUDIT_HMAC_KEY)
+    os.environ.setdefault("LOG_FORMAT", "text")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["BREACHDESK_VAR_DIR"] = db_dir
     os.environ["NOTIFICATIONS_SMS_PER_SECOND"] = "1000000"  # the outbox: no provider to pace
     import django

@@ -13,11 +13,10 @@ must fail as a whole.
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Model
 
 logger = logging.getLogger(__name__)
@@ -108,20 +107,3 @@ def rows_update(
     with connection.cursor() as cursor:
         for start in range(0, len(params), chunk):
             cursor.executemany(sql, params[start : start + chunk])
-
-
-@contextmanager
-def jit_off() -> Iterator[None]:
-    """PostgreSQL: no JIT compilation for the statements inside (`SET LOCAL jit = off` in a
-    transaction); elsewhere nothing. For a query whose planner cost is large but whose run is
-    short: the reminder sweep's selection of due steps (one NOT EXISTS per ladder step, ORed)
-    is estimated at ~1.7 million cost units with 10,000 running duties, far above
-    `jit_above_cost`, and PostgreSQL 15 spent 6.5 s of a 6.6 s idle sweep compiling its
-    filter (EXPLAIN ANALYZE "JIT: Timing ... Total 6489 ms") for a 0.12 s scan."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-        yield

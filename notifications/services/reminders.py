@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from breachdesk.db import jit_off, retry_on_lost_connection
+from breachdesk.db import retry_on_lost_connection
 from breachdesk.timeutils import aware_utc, iso, now_utc
 from incidents.models import Obligation
 from incidents.services.obligations import obligation_missed_record
@@ -162,8 +162,7 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepReport:
         _finish(outcomes, now=now, report=report)
 
     ladders = selectors.ladders_current()
-    with jit_off():  # a short scan whose planner cost would trigger seconds of JIT compiling
-        obligations = list(selectors.obligations_for_reminders(now=now, ladders=ladders))
+    obligations = list(selectors.obligations_for_reminders(now=now, ladders=ladders))
     shared = selectors.reminder_recipients_shared() if obligations else []
     for start in range(0, len(obligations), SWEEP_BATCH):
         batch = obligations[start : start + SWEEP_BATCH]

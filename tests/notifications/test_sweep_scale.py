@@ -82,8 +82,7 @@ def test_the_idle_sweep_loads_no_obligation_and_costs_a_few_queries(breach):
         with time_machine.travel(moment, tick=False):
             assert list(selectors.obligations_for_reminders(now=moment, ladders=ladders)) == []
         assert sweep(moment, queries=queries).claimed == 0
-    # PostgreSQL adds SET LOCAL jit = off, in a savepoint under the test transaction.
-    assert max(queries) <= 7, queries
+    assert max(queries) <= 6, queries
 
 
 @pytest.mark.django_db
