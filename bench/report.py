@@ -30,6 +30,12 @@ def read(path: Path) -> str:
     return path.read_text().strip() if path.exists() else "(not run)"
 
 
+def numbered(folder: Path, name: str) -> list[Path]:
+    """`<name>-<N>[-<more>].md` outputs (one per worker count or size), by N."""
+    found = [f for f in folder.glob(f"{name}-*.md") if f.stem.split("-")[1].isdigit()]
+    return sorted(found, key=lambda f: (int(f.stem.split("-")[1]), f.name))
+
+
 def cells(text: str, first: str) -> list[str] | None:
     """The cells of the Markdown row whose first cell starts with `first`."""
     for line in text.splitlines():
@@ -37,6 +43,39 @@ def cells(text: str, first: str) -> list[str] | None:
         if line.startswith("|") and parts[0].startswith(first):
             return parts
     return None
+
+
+def table(text: str, first: str) -> list[dict[str, str]]:
+    """The rows of the first Markdown table whose header's first cell starts with `first`,
+    each as {header (lower case): cell}."""
+    header, rows = None, []
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            if header:
+                break
+            continue
+        parts = [p.strip() for p in line.strip().strip("|").split("|")]
+        if header is None:
+            if parts[0].lower().startswith(first):
+                header = [p.lower() for p in parts]
+        elif not set(parts[0]) <= set("-: "):
+            rows.append(dict(zip(header, parts, strict=False)))
+    return rows
+
+
+def column(row: dict[str, str], *names: str) -> str:
+    """The cell whose header is, else starts with, else contains one of `names` ("" if none)."""
+    for fits in (str.__eq__, str.startswith, str.__contains__):
+        for name in names:
+            for header, cell in row.items():
+                if fits(header, name):
+                    return cell
+    return ""
+
+
+def seconds(cell: str) -> float | None:
+    found = re.match(r"\s*([\d,]+(?:\.\d+)?)\s*s\b", cell)
+    return float(found.group(1).replace(",", "")) if found else None
 
 
 def words(text: str, pattern: str) -> list[str] | None:
@@ -84,7 +123,7 @@ def headline(folder: Path) -> list[str]:
             wnew[3],
             "intake.md",
         )
-    for file in sorted(folder.glob("campaigns-*.md"), key=lambda f: int(f.stem.split("-")[1])):
+    for file in numbered(folder, "campaigns"):
         camp, workers = read(file), int(file.stem.split("-")[1])
         raw = ours = None
         for line in camp.splitlines():
@@ -164,7 +203,38 @@ def headline(folder: Path) -> list[str]:
                 f"{row[3]} (large / small)",
                 "list.md",
             )
+    reminder_rows(folder, add)
     return rows
+
+
+def reminder_rows(folder: Path, add) -> None:
+    """bench/reminders.py's table (one file per size): the sweep beside the bulk insert."""
+    for file in numbered(folder, "reminders"):
+        for row in table(read(file), "due"):
+            sweep, base = column(row, "sweep"), column(row, "baseline")
+            took, floor = seconds(sweep), seconds(base)
+            if took is None or floor is None:
+                continue
+            statements = column(row, "statements", "queries")
+            split = re.fullmatch(r"([\d,]+) \(([\d,]+)\)", statements)
+            if split:
+                statements = f"{split.group(1)} statements ({split.group(2)} the sweep's own)"
+            else:
+                statements += " statements"
+            assignees = column(row, "assignees")
+            if assignees:
+                assignees = f", {assignees} assignee{'' if assignees == '1' else 's'}"
+            messages = column(row, "messages") or "same"
+            timed = floor >= 0.05  # a few digests: too few rows to time
+            add(
+                f"reminder sweep, {next(iter(row.values()))} due at once{assignees}",
+                f"{took:.1f} s, {statements}, {messages} messages",
+                f"{floor:.2f} s bulk insert of the {messages} messages"
+                if timed
+                else f"{floor:.2f} s ({messages} messages: too few to time)",
+                (column(row, "ratio") or f"{took / floor:.1f}x") if timed else "n/a",
+                file.name,
+            )
 
 
 def section(out: Path) -> str:
@@ -200,8 +270,10 @@ def section(out: Path) -> str:
             text = read(folder / file)
             fenced = not text.lstrip().startswith("|") and not text.startswith("In-process")
             lines += ["", caption + ":", "", *(["```", text, "```"] if fenced else [text])]
-        for file in sorted(folder.glob("campaigns-*.md")):
+        for file in numbered(folder, "campaigns"):
             lines += ["", f"Campaigns (`{file.name}`; bench/campaigns.py):", "", read(file)]
+        for file in numbered(folder, "reminders"):
+            lines += ["", f"Reminder sweep (`{file.name}`; bench/reminders.py):", "", read(file)]
     lines.append(END)
     return "\n".join(lines) + "\n"
 

@@ -7,17 +7,21 @@
 #   BENCH_DATABASES=postgresql make bench        #   write separate folders; see below)
 #   INCIDENTS=20000 RECIPIENTS=20000 make bench  # a smaller, quicker run
 #   BENCH_STEPS=campaigns make bench             # some steps only (of: intake list dashboard
-#                                                #   export campaigns); the other steps'
-#                                                #   outputs from an earlier run are kept
+#                                                #   export campaigns reminders); the other
+#                                                #   steps' outputs from an earlier run are kept
 #
 # Size knobs: INCIDENTS (list, dashboard, export; default 100,000), RECIPIENTS (campaign
 # import and dispatch; default 100,000), DISPATCH_WORKERS ("1 2 4": one dispatch run per
 # count: a qcluster of that many workers against the fake provider, each beside the fake's
-# own ceiling with as many clients; on both databases).
+# own ceiling with as many clients; on both databases), REMINDERS_DUE (reminder sweep
+# catch-up: one run per count of reminders due at once, each on a fresh SQLite file or an
+# empty PostgreSQL database; default "2000 10000"), REMINDERS_ASSIGNEES (per count, one run
+# per spread: "1" assignee for every incident, "each" incident its own, or a number; default
+# "1 each"), REMINDERS_ARGS (more bench/reminders.py options).
 # PostgreSQL: BENCH_PG_URL is a role that may create databases (each benchmark gets a fresh,
 # empty one named BENCH_PG_PREFIX + the step, replaced on the next run: give concurrent runs
 # different prefixes); Redis: BENCH_REDIS_URL (a database number of its own).
-# About 25-40 minutes per database on 2 busy cores at the defaults. Not run in CI.
+# About 30-45 minutes per database on 2 busy cores at the defaults. Not run in CI.
 # Raw outputs: bench/out/make-bench/<database>/ (only that database's folder is replaced, so
 # two invocations with different BENCH_DATABASES can run at once; each rewrites the report
 # from every folder present).
@@ -32,7 +36,10 @@ BENCH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/7}
 INCIDENTS=${INCIDENTS:-100000}
 RECIPIENTS=${RECIPIENTS:-100000}
 DISPATCH_WORKERS=${DISPATCH_WORKERS:-"1 2 4"}
-ALL_STEPS="intake list dashboard export campaigns"
+REMINDERS_DUE=${REMINDERS_DUE:-"2000 10000"}
+REMINDERS_ASSIGNEES=${REMINDERS_ASSIGNEES:-"1 each"}
+REMINDERS_ARGS=${REMINDERS_ARGS:-}
+ALL_STEPS="intake list dashboard export campaigns reminders"
 BENCH_STEPS=${BENCH_STEPS:-$ALL_STEPS}
 export LOG_LEVEL=${LOG_LEVEL:-WARNING}
 mkdir -p "$OUT"
@@ -119,6 +126,22 @@ run_all() {  # run_all LABEL (DATABASE_URL / REDIS_URL set by the caller, or not
       fi
     done
     rm -f "$work"/*.sqlite3* "$work"/*.csv
+  fi
+  if wanted reminders; then
+    # bench/reminders.py: one process per size and assignee spread (SQLite: a fresh file in
+    # a temporary folder; PostgreSQL: an empty database each). One assignee: every batch is
+    # a few digests; "each": one assignee per incident, every reminder a message of its own.
+    rm -f "$dir"/reminders-*.md
+    for due in $REMINDERS_DUE; do
+      for spread in $REMINDERS_ASSIGNEES; do
+        local assignees=$([[ $spread == each ]] && echo "$due" || echo "$spread")
+        db "reminders_${due}_$spread"
+        # shellcheck disable=SC2086  # REMINDERS_ARGS is a list of options
+        step "$label: reminder sweep with $due due at once, $assignees assignee(s)" \
+          "$dir/reminders-$due-$spread.md" \
+          "$PY" bench/reminders.py --due "$due" --assignees "$assignees" $REMINDERS_ARGS
+      done
+    done
   fi
   "$PY" bench/report.py "$OUT" bench/RESULTS.md
 }

@@ -230,11 +230,31 @@ def _contacts(recipient_ids: list[int]) -> dict[int, dict]:
 
 
 def _queued_with_contacts(lease: Lease) -> list[tuple[int, dict]]:
-    """The chunk's queued deliveries with their decrypted contacts (purged ones left out).
+    """The chunk's queued deliveries, in id order, with their decrypted contacts (purged
+    ones left out)."""
+    read = _tokens_by_key if connection.vendor == "postgresql" else _tokens_joined
+    rows = read(lease)
+    contacts = json.loads("[" + ",".join(decrypt_many([token for _, token in rows])) + "]")
+    return [(pk, contact) for (pk, _), contact in zip(rows, contacts, strict=True)]
 
-    Two indexed reads (the chunk's rows, then their recipients by key) rather than a join,
-    which PostgreSQL planned as a scan of every recipient of the campaign for each chunk.
-    """
+
+def _tokens_joined(lease: Lease) -> list[tuple[int, str]]:
+    """One join (SQLite: the chunk's rows by their index, each recipient by its key)."""
+    deliveries, recipients = Delivery._meta.db_table, Recipient._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.id, r.contact FROM {deliveries} d JOIN {recipients} r "  # noqa: S608  # nosec B608  # model tables, placeholders only
+            "ON r.id = d.recipient_id WHERE d.campaign_id = %s AND d.seq = %s AND d.state = %s "
+            "AND r.contact IS NOT NULL AND r.contact != '' ORDER BY d.id",
+            [lease.campaign_id, lease.seq, states.QUEUED],
+        )
+        return cursor.fetchall()
+
+
+def _tokens_by_key(lease: Lease) -> list[tuple[int, str]]:
+    """The chunk's rows, then their recipients by key (one array parameter). PostgreSQL
+    planned the join as a scan of every recipient of the campaign for each chunk; on SQLite
+    this second query's 1,000-id list costs more than the join (bench/RESULTS.md)."""
     queued = list(_rows(lease, states.QUEUED).values_list("pk", "recipient_id"))
     if not queued:
         return []
@@ -246,9 +266,7 @@ def _queued_with_contacts(lease: Lease) -> list[tuple[int, dict]]:
             params,
         )
         tokens = dict(cursor.fetchall())
-    rows = [(pk, tokens[rid]) for pk, rid in queued if rid in tokens]
-    contacts = json.loads("[" + ",".join(decrypt_many([token for _, token in rows])) + "]")
-    return [(pk, contact) for (pk, _), contact in zip(rows, contacts, strict=True)]
+    return [(pk, tokens[rid]) for pk, rid in queued if rid in tokens]
 
 
 # --- e-mail ----------------------------------------------------------------------------------
