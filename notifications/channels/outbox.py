@@ -24,7 +24,7 @@ def delivery_log_record(
 def delivery_log_row(
     *, message: Message, provider: str, status: str, provider_message_id: str = "", error: str = ""
 ) -> OutboxMessage:
-    """An unsaved delivery log row (`delivery_log_record` saves one, the outbox many)."""
+    """An unsaved delivery log row (`delivery_log_record` saves one, the outbox a batch)."""
     return OutboxMessage(
         channel=message.channel,
         to=message.to,
@@ -50,15 +50,7 @@ class OutboxChannel:
         self.kind = kind
 
     def send(self, message: Message) -> SendResult:
-        row = delivery_log_record(
-            message=message, provider=self.provider, status=DeliveryStatus.RECORDED
-        )
-        return SendResult(
-            provider=self.provider,
-            provider_message_id=f"outbox-{row.pk}",
-            accepted=True,
-            status=DeliveryStatus.RECORDED,
-        )
+        return self.send_many([message])[0]
 
     def send_many(self, messages: list[Message]) -> list[SendResult]:
         """Record a batch with one bulk insert per 500 rows (the outbound layer's batches)."""
